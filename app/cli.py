@@ -1,0 +1,275 @@
+"""The command line: a thin layer that parses options, runs one command, and maps the outcome
+to a log event and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn
+
+from app import __version__
+from app.config import OPTIONS, Config, resolve
+from app.errors import AimError, ConfigError, ExitCode, Interrupted, ValidationError
+from app.logs import Logger, configure, new_run_id
+
+COMMANDS = ("migrate", "status", "plan", "validate", "baseline")
+_REPORTING = ("status", "plan", "validate")  # print a report on stdout; logs go to stderr
+
+_EPILOG = """\
+commands:
+  migrate     apply what is pending (the default command)
+  status      show applied and pending migrations and the detected track
+  plan        show what migrate would do, changing nothing (--check: exit 3 if pending)
+  validate    check the files offline; with a database, also checksums and order
+  baseline    record an existing, unmanaged database as being at --version N
+
+exit codes:
+  0    success (including: nothing to do)
+  1    a migration failed (it was rolled back; earlier ones stay applied)
+  2    usage or configuration error
+  3    validation error: bad files, changed checksums, drift, refused database state
+  4    cannot connect to the database (after retrying until AIM_CONNECT_TIMEOUT)
+  5    timed out waiting for another runner's lock (AIM_LOCK_TIMEOUT)
+  130  interrupted by SIGINT; 143 terminated by SIGTERM (the migration was rolled back)
+
+Every option is also an environment variable (shown in brackets); flags win.
+Run 'aim-migrate COMMAND --help' for a command's options.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise ConfigError(f"{message}.", hint=f"See '{self.prog} --help'.", event="usage.invalid")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="aim-migrate",
+        description="Dual-track PostgreSQL migrations: a fresh database gets the consolidated "
+        "baseline in one transaction, an existing one gets only the incremental migrations its "
+        "history lacks, each atomically. Runners serialise on an advisory lock.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"aim-migrate {__version__}")
+    common = _Parser(add_help=False)
+    for option in OPTIONS:
+        default = "" if option.default is None else f", default {option.default}"
+        help_text = f"{option.help} [{option.env}{default}]"
+        if option.is_flag:
+            common.add_argument(
+                option.flag, dest=option.field, action="store_true", default=None, help=help_text
+            )
+        else:
+            common.add_argument(
+                option.flag,
+                dest=option.field,
+                default=None,
+                help=help_text,
+                metavar=option.field.upper().replace("_", "-"),
+            )
+    common.add_argument(
+        "--embedded-dir",
+        type=Path,
+        default=None,
+        help="With --embedded: keep the embedded database in this directory "
+        "between runs (default: a temporary directory, deleted at exit).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    migrate = sub.add_parser("migrate", parents=[common], help="apply pending migrations")
+    migrate.add_argument(
+        "--target",
+        type=int,
+        default=None,
+        help="migrate up to and including this version, no further",
+    )
+    status = sub.add_parser("status", parents=[common], help="applied / pending / track")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    plan = sub.add_parser("plan", parents=[common], help="what migrate would do")
+    plan.add_argument("--json", action="store_true", help="print JSON")
+    plan.add_argument("--check", action="store_true", help="exit 3 if anything is pending")
+    plan.add_argument("--target", type=int, default=None, help="plan up to this version")
+    validate = sub.add_parser("validate", parents=[common], help="check files (and checksums)")
+    validate.add_argument("--json", action="store_true", help="print JSON")
+    baseline = sub.add_parser(
+        "baseline", parents=[common], help="record an existing database as being at a version"
+    )
+    baseline.add_argument(
+        "--version",
+        dest="at_version",
+        type=int,
+        required=True,
+        help="the last migration the database's schema already contains",
+    )
+    return parser
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        return ["migrate", *argv]
+    return argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    started = time.monotonic()
+    args_list = _with_default_command(list(sys.argv[1:] if argv is None else argv))
+    command = args_list[0] if args_list and args_list[0] in COMMANDS else "migrate"
+    run_id = new_run_id()
+    log = configure(_early_format(), "info", _stream(command), run_id)
+    summary: dict[str, Any] = {}
+    _install_signal_handlers()
+    try:
+        args = build_parser().parse_args(args_list)
+        config = _config(args)
+        log = configure(config.log_format, config.log_level, _stream(command), run_id)
+        log.info("run.started", command=command)
+        summary = _dispatch(args, config, log)
+        code = int(ExitCode.OK)
+    except AimError as exc:
+        log.error(
+            exc.event,
+            message=exc.message,
+            hint=exc.hint,
+            exit_code=int(exc.exit_code),
+            **exc.fields,
+        )
+        code = int(exc.exit_code)
+    except Interrupted as exc:
+        log.error(
+            "run.interrupted",
+            signal=exc.signame,
+            exit_code=exc.exit_code,
+            message=f"Stopped by {exc.signame}; the running migration was rolled back "
+            "and the lock released.",
+        )
+        code = exc.exit_code
+    except SystemExit as exc:  # --help and --version
+        return int(exc.code or 0)
+    except Exception as exc:
+        import psycopg  # noqa: PLC0415 - only needed on this path
+
+        if not isinstance(exc, psycopg.Error):
+            raise
+        log.error(
+            "db.error",
+            sqlstate=exc.sqlstate,
+            message=str(exc).strip().splitlines()[0],
+            hint="The database refused an operation of the runner itself; check that "
+            "the user may create and write the history table in the target schema.",
+            exit_code=int(ExitCode.MIGRATION_FAILED),
+        )
+        code = int(ExitCode.MIGRATION_FAILED)
+    log.info(
+        "run.finished",
+        command=command,
+        exit_code=code,
+        outcome="success" if code == 0 else "failure",
+        duration_ms=int((time.monotonic() - started) * 1000),
+        **summary,
+    )
+    return code
+
+
+def _dispatch(args: argparse.Namespace, config: Config, log: Logger) -> dict[str, Any]:
+    from app import report, runner  # noqa: PLC0415 - keeps --help fast
+    from app.plan import PlanOptions  # noqa: PLC0415
+
+    options = PlanOptions(out_of_order=config.out_of_order, target=getattr(args, "target", None))
+    if args.command == "validate":
+        return report.validate(config, log, _conninfo_if_configured(config), args.json)
+    with _database(config, args) as conninfo:
+        if args.command == "migrate":
+            outcome = runner.migrate(config, conninfo, log, options)
+            return {
+                "track": outcome.track,
+                "applied": len(outcome.applied),
+                "recorded": len(outcome.recorded),
+                "pending": outcome.pending,
+                "current_version": outcome.current_version,
+                "lock_wait_s": round(outcome.lock_wait_s, 3),
+            }
+        if args.command == "baseline":
+            outcome = runner.mark_baseline(config, conninfo, log, args.at_version)
+            return {"recorded": len(outcome.recorded), "current_version": args.at_version}
+        plan = runner.inspect_plan(config, conninfo, log, options)
+        sys.stdout.write(report.render_plan(plan, args.command, as_json=args.json))
+        if args.command == "plan" and args.check and not plan.is_noop:
+            raise ValidationError(
+                f"{len(plan.pending)} migration(s) pending.",
+                hint="Run 'aim-migrate migrate'.",
+                event="plan.pending",
+            )
+        return {"track": plan.track, "pending": len(plan.pending)}
+
+
+@contextmanager
+def _database(config: Config, args: argparse.Namespace) -> Iterator[str]:
+    if config.embedded:
+        if config.database_url or config.database_url_file:
+            raise ConfigError(
+                "--embedded and DATABASE_URL/DATABASE_URL_FILE are both set.",
+                hint="Choose one: unset DATABASE_URL for a throwaway database, or drop --embedded.",
+            )
+        from app.embedded import embedded_server  # noqa: PLC0415
+
+        with embedded_server(args.embedded_dir) as url:
+            yield url
+        return
+    from app.connect import conninfo_from  # noqa: PLC0415
+
+    with nullcontext(conninfo_from(config)) as conninfo:
+        yield conninfo
+
+
+def _conninfo_if_configured(config: Config) -> str | None:
+    from app.connect import conninfo_from  # noqa: PLC0415
+
+    try:
+        return conninfo_from(config)
+    except ConfigError:
+        return None
+
+
+def _config(args: argparse.Namespace) -> Config:
+    cli_values: dict[str, object] = {}
+    for option in OPTIONS:
+        raw = getattr(args, option.field, None)
+        if raw is None:
+            continue
+        if option.is_flag:
+            cli_values[option.field] = True
+            continue
+        try:
+            cli_values[option.field] = option.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{option.flag}: {exc}.", hint=f"Fix {option.flag}.") from None
+    return resolve(cli_values)
+
+
+def _early_format() -> str:
+    value = os.environ.get("AIM_LOG_FORMAT")
+    if value in ("json", "console"):
+        return value
+    return "console" if sys.stdout.isatty() else "json"
+
+
+def _stream(command: str) -> Any:
+    return sys.stderr if command in _REPORTING else sys.stdout
+
+
+def _install_signal_handlers() -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        # One interruption is enough: ignore further signals while rolling back and unlocking.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Interrupted(signum, signal.Signals(signum).name)
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)

@@ -1,0 +1,288 @@
+"""Configuration: one table of options, each a command-line flag and an environment variable.
+
+Precedence: command-line flag, then environment variable, then default. A bad value is a
+configuration error (exit 2) that names the flag or variable, never its secret value.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.errors import ConfigError
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h)?")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from '30', '30s', '500ms', '2m' or '1h'."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if match is None:
+        raise ValueError("expected a duration such as 30, 30s, 500ms, 2m or 1h")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def parse_bool(text: str) -> bool:
+    value = text.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError("expected true or false")
+
+
+def parse_count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("expected a whole number of 0 or more")
+    return value
+
+
+def parse_identifier(text: str) -> str:
+    if not text or len(text.encode()) > 63 or "\x00" in text:
+        raise ValueError("expected a PostgreSQL name of 1 to 63 bytes")
+    return text
+
+
+def parse_log_format(text: str) -> str:
+    if text not in ("json", "console"):
+        raise ValueError("expected json or console")
+    return text
+
+
+def parse_log_level(text: str) -> str:
+    if text.lower() not in ("debug", "info", "warning", "error"):
+        raise ValueError("expected debug, info, warning or error")
+    return text.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    field: str
+    flag: str
+    env: str
+    parse: Callable[[str], object]
+    default: object
+    help: str
+    is_flag: bool = False  # a switch on the command line, a boolean in the environment
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "database_url",
+        "--database-url",
+        "DATABASE_URL",
+        str,
+        None,
+        "PostgreSQL URL or key=value string. Prefer the variable or a file: a flag is "
+        "visible in the process list.",
+    ),
+    Option(
+        "database_url_file",
+        "--database-url-file",
+        "DATABASE_URL_FILE",
+        Path,
+        None,
+        "File holding the database URL (a mounted Secret).",
+    ),
+    Option(
+        "migrations_dir",
+        "--migrations-dir",
+        "AIM_MIGRATIONS_DIR",
+        Path,
+        Path("migrations"),
+        "Directory with the .sql files.",
+    ),
+    Option(
+        "schema",
+        "--schema",
+        "AIM_SCHEMA",
+        parse_identifier,
+        "public",
+        "Target schema: history table, detection and unqualified names.",
+    ),
+    Option(
+        "history_table",
+        "--history-table",
+        "AIM_HISTORY_TABLE",
+        parse_identifier,
+        "schema_migrations",
+        "Name of the history table in the target schema.",
+    ),
+    Option(
+        "sentinel_table",
+        "--sentinel-table",
+        "AIM_SENTINEL_TABLE",
+        parse_identifier,
+        "organizations",
+        "A table whose presence without history means an unmanaged existing database.",
+    ),
+    Option(
+        "baseline_version",
+        "--baseline-version",
+        "AIM_BASELINE_VERSION",
+        parse_count,
+        None,
+        "Override the last incremental version the baseline declares it contains.",
+    ),
+    Option(
+        "lock_name",
+        "--lock-name",
+        "AIM_LOCK_NAME",
+        str,
+        None,
+        "Advisory lock name (default: <schema>.<history table>).",
+    ),
+    Option(
+        "lock_timeout",
+        "--lock-timeout",
+        "AIM_LOCK_TIMEOUT",
+        parse_duration,
+        600.0,
+        "How long to wait for another runner's advisory lock before exiting 5.",
+    ),
+    Option(
+        "connect_timeout",
+        "--connect-timeout",
+        "AIM_CONNECT_TIMEOUT",
+        parse_duration,
+        60.0,
+        "How long to keep retrying the connection before exiting 4.",
+    ),
+    Option(
+        "ddl_lock_timeout",
+        "--ddl-lock-timeout",
+        "AIM_DDL_LOCK_TIMEOUT",
+        parse_duration,
+        5.0,
+        "PostgreSQL lock_timeout for migration statements, so a blocked ALTER gives up "
+        "instead of queueing application traffic behind it.",
+    ),
+    Option(
+        "ddl_lock_retries",
+        "--ddl-lock-retries",
+        "AIM_DDL_LOCK_RETRIES",
+        parse_count,
+        3,
+        "Times a migration that hit lock_timeout is retried, with backoff.",
+    ),
+    Option(
+        "statement_timeout",
+        "--statement-timeout",
+        "AIM_STATEMENT_TIMEOUT",
+        parse_duration,
+        0.0,
+        "PostgreSQL statement_timeout for migration statements (0: none).",
+    ),
+    Option(
+        "application_name",
+        "--application-name",
+        "AIM_APPLICATION_NAME",
+        str,
+        "aim-migrate",
+        "application_name shown in pg_stat_activity.",
+    ),
+    Option(
+        "log_format",
+        "--log-format",
+        "AIM_LOG_FORMAT",
+        parse_log_format,
+        None,
+        "json or console (default: console on a terminal, json otherwise).",
+    ),
+    Option(
+        "log_level",
+        "--log-level",
+        "AIM_LOG_LEVEL",
+        parse_log_level,
+        "info",
+        "debug, info, warning or error.",
+    ),
+    Option(
+        "out_of_order",
+        "--out-of-order",
+        "AIM_OUT_OF_ORDER",
+        parse_bool,
+        False,
+        "Allow applying a pending migration older than the newest applied one.",
+        is_flag=True,
+    ),
+    Option(
+        "strict",
+        "--strict",
+        "AIM_STRICT",
+        parse_bool,
+        False,
+        "Treat duplicate version numbers as an error.",
+        is_flag=True,
+    ),
+    Option(
+        "embedded",
+        "--embedded",
+        "AIM_EMBEDDED",
+        parse_bool,
+        False,
+        "Run against a throwaway embedded PostgreSQL (needs aim-migrate[embedded]). Never "
+        "used unless asked for.",
+        is_flag=True,
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    database_url: str | None
+    database_url_file: Path | None
+    migrations_dir: Path
+    schema: str
+    history_table: str
+    sentinel_table: str
+    baseline_version: int | None
+    lock_name: str | None
+    lock_timeout: float
+    connect_timeout: float
+    ddl_lock_timeout: float
+    ddl_lock_retries: int
+    statement_timeout: float
+    application_name: str
+    log_format: str
+    log_level: str
+    out_of_order: bool
+    strict: bool
+    embedded: bool
+
+    @property
+    def lock_key_name(self) -> str:
+        return self.lock_name or f"{self.schema}.{self.history_table}"
+
+
+def resolve(cli_values: Mapping[str, object], environ: Mapping[str, str] | None = None) -> Config:
+    """Merge flags (None = not given), environment and defaults into a Config."""
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    for option in OPTIONS:
+        given = cli_values.get(option.field)
+        if given is not None:
+            values[option.field] = given
+        elif option.env in env:
+            try:
+                values[option.field] = option.parse(env[option.env])
+            except ValueError as exc:
+                shown = "" if option.env.startswith("DATABASE_URL") else f" {env[option.env]!r}"
+                raise ConfigError(
+                    f"{option.env} has an invalid value{shown}: {exc}.",
+                    hint=f"Fix or unset {option.env}.",
+                    variable=option.env,
+                ) from None
+        else:
+            values[option.field] = option.default
+    if values["log_format"] is None:
+        values["log_format"] = "console" if sys.stdout.isatty() else "json"
+    return Config(**values)  # type: ignore[arg-type]

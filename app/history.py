@@ -1,0 +1,234 @@
+"""The history table: its shape, its adoption from older runners, and the rows we write.
+
+The table keeps the original runner's two columns (`version` = file name without `.sql`,
+`applied_at`) so that a history written by it is adopted in place, and adds the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from psycopg import sql
+
+if TYPE_CHECKING:
+    from psycopg import Connection
+    from psycopg.rows import TupleRow
+
+# Column -> definition added to an older table. Every addition is metadata-only in PostgreSQL
+# (no default, or a constant one), so adopting a large legacy table does not rewrite it.
+COLUMNS: dict[str, str] = {
+    "version": "varchar(255) PRIMARY KEY",
+    "applied_at": "timestamptz NOT NULL DEFAULT now()",
+    "version_number": "bigint",
+    "description": "text",
+    "track": "text",
+    "checksum": "text",
+    "status": "text NOT NULL DEFAULT 'applied'",
+    "applied_by": "text",
+    "duration_ms": "integer",
+    "reason": "text",
+}
+ADDED_COLUMNS = tuple(c for c in COLUMNS if c not in ("version", "applied_at"))
+
+# Tracks: how a version came to be recorded.
+BASELINE = "baseline"  # the consolidated baseline file itself
+INCREMENTAL = "incremental"  # an incremental file whose SQL this runner executed
+CONTAINED = "contained"  # an incremental the applied baseline already contains
+MARKED = "marked"  # recorded by `aim-migrate baseline` without running SQL
+LEGACY = "legacy"  # a row written by the original runner, adopted in place
+
+# Statuses: only non-transactional migrations are ever recorded before they finish.
+APPLIED = "applied"
+STARTED = "started"
+FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    version: str
+    applied_at: datetime | None = None
+    version_number: int | None = None
+    description: str | None = None
+    track: str | None = None
+    checksum: str | None = None
+    status: str = APPLIED
+    applied_by: str | None = None
+    duration_ms: int | None = None
+    reason: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The migration this row stands for (the original runner kept `.up`)."""
+        return self.version.removesuffix(".up")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A row to write: one migration that is now part of the database."""
+
+    version: str
+    version_number: int | None
+    description: str
+    track: str
+    checksum: str
+    duration_ms: int | None = None
+    status: str = APPLIED
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    schema: str
+    name: str
+
+    @property
+    def ident(self) -> sql.Composable:
+        return sql.Identifier(self.schema, self.name)
+
+
+def select_rows_sql(table: Table, present: frozenset[str]) -> sql.Composed:
+    """Read every row, with NULL for the columns an older table does not have yet."""
+    fields: list[sql.Composable] = [
+        sql.Identifier(column) if column in present else sql.SQL("NULL") for column in COLUMNS
+    ]
+    if "status" in present:
+        fields[list(COLUMNS).index("status")] = sql.SQL("coalesce(status, {})").format(
+            sql.Literal(APPLIED)
+        )
+    else:
+        fields[list(COLUMNS).index("status")] = sql.Literal(APPLIED)
+    return sql.SQL("SELECT {} FROM {} ORDER BY version").format(
+        sql.SQL(", ").join(fields), table.ident
+    )
+
+
+def ensure_schema(conn: Connection[TupleRow], table: Table) -> None:
+    """The target schema, created inside the first transaction so migrations land in it."""
+    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(table.schema)))
+
+
+def upgrade(conn: Connection[TupleRow], table: Table) -> list[str]:
+    """Create the table, or bring an existing one (ours, older, or the baseline's) to shape.
+
+    Returns the columns that were added. Runs inside the caller's transaction.
+    """
+    ensure_schema(conn, table)
+    definition = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(d)) for c, d in COLUMNS.items()
+    )
+    conn.execute(sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(table.ident, definition))
+    row = conn.execute(
+        """
+        SELECT array_agg(a.attname::text),
+               EXISTS (SELECT 1 FROM pg_index i
+                       WHERE i.indrelid = c.oid AND i.indisunique AND i.indnatts = 1
+                         AND i.indkey[0] = (SELECT attnum FROM pg_attribute
+                                            WHERE attrelid = c.oid AND attname = 'version'))
+        FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE n.nspname = %s AND c.relname = %s
+        GROUP BY c.oid
+        """,
+        (table.schema, table.name),
+    ).fetchone()
+    assert row is not None
+    present = set(row[0])
+    missing = [c for c in ADDED_COLUMNS if c not in present]
+    if missing:
+        additions = sql.SQL(", ").join(
+            sql.SQL("ADD COLUMN IF NOT EXISTS {} {}").format(sql.Identifier(c), sql.SQL(COLUMNS[c]))
+            for c in missing
+        )
+        conn.execute(sql.SQL("ALTER TABLE {} {}").format(table.ident, additions))
+    if not row[1]:
+        # The ON CONFLICT upserts below need a unique index on version.
+        conn.execute(
+            sql.SQL("CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} (version)").format(
+                sql.Identifier(f"{table.name}_version_key"), table.ident
+            )
+        )
+    return missing
+
+
+def write(conn: Connection[TupleRow], table: Table, records: list[Record], by: str) -> None:
+    """Insert or complete rows in one statement (a baseline records dozens at once)."""
+    if not records:
+        return
+    conn.execute(
+        sql.SQL(
+            """
+            INSERT INTO {} AS h
+                (version, version_number, description, track, checksum, status,
+                 duration_ms, applied_by, applied_at)
+            SELECT v, n, d, t, c, s, ms, current_user || '@' || %s, now()
+            FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[],
+                        %s::text[], %s::int[]) AS r(v, n, d, t, c, s, ms)
+            ON CONFLICT (version) DO UPDATE SET
+                version_number = EXCLUDED.version_number,
+                description = EXCLUDED.description,
+                track = EXCLUDED.track,
+                checksum = EXCLUDED.checksum,
+                status = EXCLUDED.status,
+                duration_ms = EXCLUDED.duration_ms,
+                applied_by = EXCLUDED.applied_by,
+                applied_at = CASE WHEN h.status = 'applied' THEN h.applied_at
+                                  ELSE EXCLUDED.applied_at END
+            """
+        ).format(table.ident),
+        (
+            by,
+            [r.version for r in records],
+            [r.version_number for r in records],
+            [r.description for r in records],
+            [r.track for r in records],
+            [r.checksum for r in records],
+            [r.status for r in records],
+            [r.duration_ms for r in records],
+        ),
+    )
+
+
+def adopt_legacy(conn: Connection[TupleRow], table: Table, matches: list[Record]) -> None:
+    """Fill our columns on rows the original runner wrote, keeping its version and applied_at.
+
+    Checksums are taken from the files as they are now: from here on, an edit is caught.
+    """
+    conn.execute(
+        sql.SQL(
+            """
+            UPDATE {} AS h SET
+                version_number = r.n, description = r.d, checksum = r.c, track = %s
+            FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[]) AS r(v, n, d, c)
+            WHERE h.version = r.v AND h.checksum IS NULL
+            """
+        ).format(table.ident),
+        (
+            LEGACY,
+            [r.version for r in matches],
+            [r.version_number for r in matches],
+            [r.description for r in matches],
+            [r.checksum for r in matches],
+        ),
+    )
+    conn.execute(
+        sql.SQL("UPDATE {} SET track = %s WHERE track IS NULL").format(table.ident), (LEGACY,)
+    )
+
+
+def set_status(
+    conn: Connection[TupleRow],
+    table: Table,
+    version: str,
+    status: str,
+    duration_ms: int | None = None,
+    reason: str | None = None,
+) -> None:
+    conn.execute(
+        sql.SQL(
+            "UPDATE {} SET status = %s, duration_ms = %s, reason = coalesce(%s, reason) "
+            "WHERE version = %s"
+        ).format(table.ident),
+        (status, duration_ms, reason, version),
+    )

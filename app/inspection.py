@@ -1,0 +1,80 @@
+"""What the database holds: the target schema, the history table and the sentinel table.
+
+Reads the catalog of the configured schema (never a hard-coded `public`), in two round trips
+at most: one catalog probe, then the history rows if there is a history table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from app.errors import ValidationError
+from app.history import COLUMNS, HistoryRow, Table, select_rows_sql
+
+if TYPE_CHECKING:
+    from psycopg import Connection
+    from psycopg.rows import TupleRow
+
+_PROBE = """
+SELECT n.oid IS NOT NULL,
+       (SELECT array_agg(a.attname::text)
+          FROM pg_class c
+          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+         WHERE c.relnamespace = n.oid AND c.relname = %(history)s AND c.relkind IN ('r', 'p')),
+       EXISTS (SELECT 1 FROM pg_class c
+                WHERE c.relnamespace = n.oid AND c.relname = %(sentinel)s
+                  AND c.relkind IN ('r', 'p', 'v', 'm', 'f')),
+       (SELECT count(*) FROM pg_class c
+         WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p') AND c.relname <> %(history)s),
+       pg_backend_pid()
+  FROM (SELECT %(schema)s::name AS nspname) AS wanted
+  LEFT JOIN pg_namespace n ON n.nspname = wanted.nspname
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseState:
+    schema_exists: bool
+    history_columns: frozenset[str] | None  # None: there is no history table
+    sentinel_exists: bool
+    table_count: int  # tables in the schema besides the history table
+    rows: tuple[HistoryRow, ...]
+    backend_pid: int
+
+    @property
+    def has_history(self) -> bool:
+        return bool(self.rows)
+
+    @property
+    def history_needs_upgrade(self) -> bool:
+        """The table is missing, or is an older shape (the original runner's)."""
+        return self.history_columns is None or not self.history_columns.issuperset(COLUMNS)
+
+
+def inspect(conn: Connection[TupleRow], table: Table, sentinel: str) -> DatabaseState:
+    probe = conn.execute(
+        _PROBE, {"schema": table.schema, "history": table.name, "sentinel": sentinel}
+    ).fetchone()
+    assert probe is not None
+    schema_exists, columns, sentinel_exists, table_count, backend_pid = probe
+    rows: tuple[HistoryRow, ...] = ()
+    present = None if columns is None else frozenset(columns)
+    if present is not None:
+        if "version" not in present:
+            raise ValidationError(
+                f"Table {table.schema}.{table.name} exists but has no 'version' column, so it "
+                "is not a migration history this tool can read.",
+                hint="Point AIM_HISTORY_TABLE at the real history table, or rename this table.",
+                table=f"{table.schema}.{table.name}",
+            )
+        cursor = conn.execute(select_rows_sql(table, present))
+        rows = tuple(HistoryRow(*row) for row in cursor)
+    return DatabaseState(
+        schema_exists=bool(schema_exists),
+        history_columns=present,
+        sentinel_exists=bool(sentinel_exists),
+        table_count=int(table_count),
+        rows=rows,
+        backend_pid=int(backend_pid),
+    )

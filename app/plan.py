@@ -1,0 +1,236 @@
+"""Planning: which track, which migrations. Pure data in, pure data out; no database here.
+
+Given the files and what the database holds, decide:
+  * fresh database (no history rows, no sentinel table): the baseline track (apply the baseline,
+    record it and every incremental it contains, then newer incrementals) or, without a
+    baseline file, the whole incremental chain;
+  * existing database (history rows): only what is missing, after validating checksums;
+  * anything we cannot decide safely is an error that says what to do; we never guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.errors import MigrationError, ValidationError
+from app.history import APPLIED, BASELINE, LEGACY, HistoryRow, Record
+from app.inspection import DatabaseState
+from app.source import Baseline, Migration, MigrationSet, Notice
+
+_BASELINE_ROW = re.compile(r"V\d+__.+")
+_INCREMENTAL_ROW = re.compile(r"(\d+)_.+")
+
+TRACK_BASELINE = "baseline"  # fresh database, consolidated baseline
+TRACK_CHAIN = "chain"  # fresh database, no baseline file: every incremental in order
+TRACK_INCREMENTAL = "incremental"  # existing database: what its history lacks
+
+
+@dataclass(frozen=True, slots=True)
+class PlanOptions:
+    out_of_order: bool = False
+    target: int | None = None  # apply nothing above this version
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    track: str
+    baseline: Baseline | None  # set on the baseline track only
+    contained: tuple[Migration, ...]  # recorded with the baseline, not executed
+    pending: tuple[Migration, ...]  # executed in this order, each atomically
+    applied: tuple[HistoryRow, ...]
+    adopt: tuple[Record, ...]  # rows of the original runner to complete in place
+    upgrade_history: bool  # the history table must be created or brought to shape
+    notices: tuple[Notice, ...]
+    # Non-transactional migrations recorded as started or failed. Seen without the lock they
+    # may be in progress in another runner; under the lock they are an error.
+    unfinished: tuple[HistoryRow, ...] = ()
+
+    @property
+    def is_noop(self) -> bool:
+        return (
+            self.baseline is None
+            and not self.pending
+            and not self.adopt
+            and not self.upgrade_history
+            and not self.unfinished
+        )
+
+    @property
+    def version_now(self) -> int | None:
+        """The highest version the database holds before this plan runs."""
+        return max(
+            (_row_key(row)[0] for row in self.applied if not _is_baseline_row(row)), default=None
+        )
+
+    @property
+    def version_after(self) -> int | None:
+        """The highest version the database holds once this plan has run."""
+        numbers = [m.number for m in self.contained + self.pending]
+        now = self.version_now
+        return max(numbers + ([now] if now is not None else []), default=None)
+
+
+def plan(
+    source: MigrationSet, state: DatabaseState, options: PlanOptions, *, locked: bool = True
+) -> Plan:
+    """`locked`: the caller holds the advisory lock, so nothing else is running migrations."""
+    if not state.has_history:
+        return _plan_fresh(source, state, options)
+    return _plan_existing(source, state, options, locked)
+
+
+def _within_target(
+    migrations: tuple[Migration, ...], options: PlanOptions
+) -> tuple[Migration, ...]:
+    if options.target is None:
+        return migrations
+    return tuple(m for m in migrations if m.number <= options.target)
+
+
+def _plan_fresh(source: MigrationSet, state: DatabaseState, options: PlanOptions) -> Plan:
+    if state.sentinel_exists:
+        raise ValidationError(
+            "The database already has tables (the sentinel table exists) but no migration "
+            "history, so it is not known which migrations it contains.",
+            hint="Adopt it once with 'aim-migrate baseline --version N', where N is the last "
+            "migration its schema already includes; later runs then apply only newer ones.",
+            event="db.unmanaged",
+        )
+    baseline = source.baseline
+    if baseline is not None and (options.target is None or options.target >= baseline.version):
+        contained = tuple(m for m in source.migrations if m.number <= baseline.version)
+        rest = tuple(m for m in source.migrations if m.number > baseline.version)
+        pending = _within_target(rest, options)
+        return Plan(TRACK_BASELINE, baseline, contained, pending, (), (), True, source.notices)
+    pending = _within_target(source.migrations, options)
+    return Plan(TRACK_CHAIN, None, (), pending, (), (), bool(pending), source.notices)
+
+
+def _plan_existing(
+    source: MigrationSet, state: DatabaseState, options: PlanOptions, locked: bool
+) -> Plan:
+    files = source.by_name()
+    unfinished = tuple(row for row in state.rows if row.status != APPLIED)
+    if unfinished and locked:
+        row = unfinished[0]
+        raise MigrationError(
+            f"Migration {row.version} ran outside a transaction and did not finish "
+            f"(status {row.status!r}); some of its statements may have taken effect.",
+            hint="Check what it did: look for INVALID indexes (pg_index.indisvalid = false) "
+            "and for the objects the file creates or drops, finish or undo them by hand, then "
+            "run 'aim-migrate repair' to clear the record so the migration is retried.",
+            event="migration.incomplete",
+            version=row.version,
+            status=row.status,
+        )
+
+    baseline_rows = [row for row in state.rows if _is_baseline_row(row)]
+    incremental_rows = [row for row in state.rows if not _is_baseline_row(row)]
+    if baseline_rows and not incremental_rows:
+        row = baseline_rows[0]
+        declared = source.baseline.version if source.baseline else None
+        raise ValidationError(
+            f"The history records baseline {row.version} but not which incremental migrations "
+            "it contained (it was written by an older runner).",
+            hint="Record it once with 'aim-migrate baseline --version N', N being the last "
+            "incremental migration that baseline consolidated"
+            + (f" (the current baseline file declares {declared})." if declared else "."),
+            event="history.ambiguous_baseline",
+            version=row.version,
+        )
+
+    _check_checksums(incremental_rows, files)
+
+    applied_names = {row.name for row in state.rows}
+    notices = list(source.notices)
+    orphans = [row.version for row in incremental_rows if row.name not in files]
+    if orphans:
+        shown = ", ".join(orphans[:5]) + (
+            f" and {len(orphans) - 5} more" if len(orphans) > 5 else ""
+        )
+        notices.append(
+            Notice(
+                "history.orphan",
+                f"History rows match no migration file: {shown}. They are kept and never "
+                "re-applied.",
+                {"versions": orphans},
+            )
+        )
+
+    pending = tuple(m for m in source.migrations if m.name not in applied_names)
+    newest = max((_row_key(row) for row in incremental_rows), default=None)
+    if newest is not None and not options.out_of_order:
+        late = [m for m in pending if m.sort_key < newest]
+        if late:
+            names = ", ".join(m.name for m in late)
+            raise ValidationError(
+                f"Pending migration(s) {names} are older than the newest applied one "
+                f"({newest[1]}).",
+                hint="Renumber them above the newest applied migration, or run with "
+                "--out-of-order (AIM_OUT_OF_ORDER=true) if applying them late is safe.",
+                event="validation.out_of_order",
+                migrations=[m.name for m in late],
+                newest_applied=newest[1],
+            )
+
+    adopt = tuple(
+        Record(
+            version=row.version,
+            version_number=files[row.name].number,
+            description=files[row.name].description,
+            track=LEGACY,
+            checksum=files[row.name].file.checksum,
+        )
+        for row in incremental_rows
+        if row.checksum is None and row.name in files
+    )
+    return Plan(
+        TRACK_INCREMENTAL,
+        None,
+        (),
+        _within_target(pending, options),
+        state.rows,
+        adopt,
+        state.history_needs_upgrade,
+        tuple(notices),
+        unfinished,
+    )
+
+
+def _is_baseline_row(row: HistoryRow) -> bool:
+    if row.track is not None and row.track != LEGACY:
+        return row.track == BASELINE
+    return _BASELINE_ROW.fullmatch(row.name) is not None
+
+
+def _row_key(row: HistoryRow) -> tuple[int, str]:
+    if row.version_number is not None:
+        return (row.version_number, row.name)
+    match = _INCREMENTAL_ROW.match(row.name)
+    return (int(match.group(1)) if match else -1, row.name)
+
+
+def _check_checksums(rows: list[HistoryRow], files: dict[str, Migration]) -> None:
+    changed = [
+        (row, files[row.name])
+        for row in rows
+        if row.checksum is not None
+        and row.name in files
+        and files[row.name].file.checksum != row.checksum
+    ]
+    if not changed:
+        return
+    names = ", ".join(m.file.path.name for _, m in changed)
+    first_row, first = changed[0]
+    raise ValidationError(
+        f"Applied migration file(s) changed since they were applied: {names}.",
+        hint="Applied migrations are immutable: restore the original file(s) and put the change "
+        "in a new migration. If the edit was intentional and reviewed, re-record the checksum "
+        "with 'aim-migrate repair'.",
+        event="validation.checksum_mismatch",
+        file=str(first.file.path),
+        recorded_checksum=first_row.checksum,
+        actual_checksum=first.file.checksum,
+        files=[str(m.file.path) for _, m in changed],
+    )

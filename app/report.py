@@ -1,0 +1,127 @@
+"""Reports for people and scripts: `status`, `plan` and `validate` output."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from app import source as files
+from app.plan import TRACK_BASELINE, TRACK_CHAIN, Plan
+
+if TYPE_CHECKING:
+    from app.config import Config
+    from app.logs import Logger
+
+_TRACKS = {
+    TRACK_BASELINE: "fresh database: consolidated baseline, then newer incrementals",
+    TRACK_CHAIN: "fresh database, no baseline file: the whole incremental chain",
+    "incremental": "existing database: only what its history lacks",
+}
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    return {
+        "track": plan.track,
+        "current_version": plan.version_now,
+        "version_after": plan.version_after,
+        "baseline": None
+        if plan.baseline is None
+        else {
+            "name": plan.baseline.name,
+            "file": str(plan.baseline.file.path),
+            "contains_through": plan.baseline.version,
+            "records": [m.name for m in plan.contained],
+        },
+        "pending": [
+            {
+                "name": m.name,
+                "version": m.number,
+                "file": str(m.file.path),
+                "transactional": m.transactional,
+            }
+            for m in plan.pending
+        ],
+        "applied": [
+            {
+                "version": row.version,
+                "track": row.track,
+                "status": row.status,
+                "checksum": row.checksum,
+                "applied_at": row.applied_at.isoformat() if row.applied_at else None,
+                "applied_by": row.applied_by,
+                "duration_ms": row.duration_ms,
+            }
+            for row in plan.applied
+        ],
+        "history_upgrade": plan.upgrade_history and bool(plan.applied),
+        "unfinished": [{"version": r.version, "status": r.status} for r in plan.unfinished],
+        "notices": [{"code": n.code, "message": n.message} for n in plan.notices],
+    }
+
+
+def render_plan(plan: Plan, command: str, *, as_json: bool) -> str:
+    if as_json:
+        return json.dumps(plan_document(plan), indent=2) + "\n"
+    lines = [f"track:    {plan.track} ({_TRACKS[plan.track]})"]
+    lines.append(
+        f"version:  {_v(plan.version_now)}"
+        + (f" -> {_v(plan.version_after)}" if not plan.is_noop else " (up to date)")
+    )
+    if command == "status":
+        lines.append(f"applied:  {len(plan.applied)} history row(s)")
+    if plan.baseline is not None:
+        lines.append(
+            f"baseline: {plan.baseline.file.path.name} (contains 1..{plan.baseline.version}; "
+            f"records {len(plan.contained)} migration(s) without running them)"
+        )
+    lines.append(f"pending:  {len(plan.pending)}")
+    for m in plan.pending:
+        mode = "" if m.transactional else "  [no transaction]"
+        lines.append(f"  {m.file.path.name}{mode}")
+    for row in plan.unfinished:
+        lines.append(
+            f"unfinished: {row.version} ({row.status}): a non-transactional migration that "
+            "another runner is applying now, or that was interrupted"
+        )
+    if plan.upgrade_history and plan.applied:
+        lines.append("history:  will be upgraded in place (older runner's table)")
+    for notice in plan.notices:
+        lines.append(f"warning:  {notice.message}")
+    return "\n".join(lines) + "\n"
+
+
+def validate(config: Config, log: Logger, conninfo: str | None, as_json: bool) -> dict[str, Any]:
+    """Offline: names, encoding, directives, statements of every file. Online: also the plan."""
+    from app import runner  # noqa: PLC0415
+
+    source = runner.load_source(config)
+    checked = 0
+    if source.baseline is not None:
+        files.statements(source.baseline.file, transactional=True)
+        checked += 1
+    for m in source.migrations:
+        files.statements(m.file, transactional=m.transactional)
+        if m.down is not None:
+            files.statements(m.down, transactional="no-transaction" not in m.down.directives)
+        checked += 1
+    result: dict[str, Any] = {
+        "files": checked,
+        "baseline": source.baseline.name if source.baseline else None,
+        "notices": [n.message for n in source.notices],
+        "database_checked": False,
+    }
+    if conninfo is not None:
+        from app.plan import PlanOptions  # noqa: PLC0415
+
+        plan = runner.inspect_plan(config, conninfo, log, PlanOptions(config.out_of_order))
+        result.update(database_checked=True, track=plan.track, pending=len(plan.pending))
+    if as_json:
+        print(json.dumps(result, indent=2))
+    else:
+        where = " and against the database" if result["database_checked"] else " (offline)"
+        print(f"ok: {checked} migration file(s) valid{where}")
+    return result
+
+
+def _v(version: int | None) -> str:
+    return "none" if version is None else str(version)

@@ -1,0 +1,183 @@
+"""The whole flow of a run, in order:
+
+    config -> source (files) -> inspect (database) -> plan (pure) -> lock -> execute
+
+The first inspection happens without the lock: when nothing is pending (every pod start
+after the first), the run ends there, and a crowd of init containers never queues on the
+lock. Otherwise the runner takes the advisory lock, inspects again (another runner may have
+done the work meanwhile), plans again, and executes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import psycopg
+
+from app import history
+from app import source as files
+from app.connect import apply_session_settings, connect, runner_identity, target_fields
+from app.errors import ValidationError
+from app.execute import Executor
+from app.history import Record, Table
+from app.inspection import inspect
+from app.lock import AdvisoryLock
+from app.logs import bind
+from app.plan import Plan, PlanOptions, plan
+
+if TYPE_CHECKING:
+    from psycopg.rows import TupleRow
+
+    from app.config import Config
+    from app.logs import Logger
+    from app.sqltext import Statement
+
+
+@dataclass(slots=True)
+class Outcome:
+    track: str | None = None
+    applied: list[str] = field(default_factory=list)
+    recorded: list[str] = field(default_factory=list)
+    pending: int = 0
+    current_version: int | None = None
+    lock_wait_s: float = 0.0
+
+
+def load_source(config: Config) -> files.MigrationSet:
+    return files.load(
+        config.migrations_dir, baseline_override=config.baseline_version, strict=config.strict
+    )
+
+
+@contextmanager
+def session(conninfo: str, config: Config, log: Logger) -> Iterator[psycopg.Connection[TupleRow]]:
+    """A connection; every later log line carries the database identity (never the password)."""
+    bind(**target_fields(conninfo))
+    conn = connect(conninfo, config, log)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def migrate(config: Config, conninfo: str, log: Logger, options: PlanOptions) -> Outcome:
+    source = load_source(config)
+    table = Table(config.schema, config.history_table)
+    outcome = Outcome()
+    with session(conninfo, config, log) as conn:
+        first = plan(source, inspect(conn, table, config.sentinel_table), options, locked=False)
+        _fill(outcome, first)
+        if first.is_noop:
+            _report(first.notices, log)
+            log.info(
+                "db.detected", track=first.track, pending=0, current_version=outcome.current_version
+            )
+            return outcome
+        statements = preflight(first)  # bad files fail here, before the lock and any change
+        apply_session_settings(conn, config)
+        lock = AdvisoryLock(conn, config.lock_key_name, log)
+        lock.acquire(config.lock_timeout)
+        outcome.lock_wait_s = lock.waited_s
+        try:
+            lock.verify_held()
+            final = plan(source, inspect(conn, table, config.sentinel_table), options)
+            _fill(outcome, final)
+            _report(final.notices, log)
+            log.info(
+                "db.detected",
+                track=final.track,
+                pending=len(final.pending),
+                baseline=final.baseline.name if final.baseline else None,
+                current_version=outcome.current_version,
+            )
+            statements.update(preflight(final))
+            executor = Executor(conn, config, table, statements, runner_identity(), log)
+            try:
+                executor.run(final)
+            finally:
+                outcome.applied = executor.progress.applied
+                outcome.recorded = executor.progress.recorded
+                outcome.pending = len({m.name for m in final.pending} - set(outcome.applied))
+            outcome.current_version = final.version_after
+        except BaseException:
+            _release_quietly(lock, conn, log)
+            raise
+        lock.release()
+    return outcome
+
+
+def mark_baseline(config: Config, conninfo: str, log: Logger, version: int) -> Outcome:
+    """`aim-migrate baseline --version N`: record N and below as present, running no SQL."""
+    source = load_source(config)
+    if version != 0 and not any(m.number == version for m in source.migrations):
+        raise ValidationError(
+            f"No migration file has version {version}.",
+            hint="Give the version of an existing migration file.",
+            version=version,
+        )
+    table = Table(config.schema, config.history_table)
+    with session(conninfo, config, log) as conn:
+        lock = AdvisoryLock(conn, config.lock_key_name, log)
+        lock.acquire(config.lock_timeout)
+        try:
+            lock.verify_held()
+            state = inspect(conn, table, config.sentinel_table)
+            present = {row.name for row in state.rows}
+            records = [
+                Record(m.name, m.number, m.description, history.MARKED, m.file.checksum)
+                for m in source.migrations
+                if m.number <= version and m.name not in present
+            ]
+            with conn.transaction():
+                history.upgrade(conn, table)
+                history.write(conn, table, records, runner_identity())
+        except BaseException:
+            _release_quietly(lock, conn, log)
+            raise
+        lock.release()
+    log.info("history.marked", version=version, recorded=[r.version for r in records])
+    return Outcome(track="marked", recorded=[r.version for r in records], current_version=version)
+
+
+def inspect_plan(config: Config, conninfo: str, log: Logger, options: PlanOptions) -> Plan:
+    """What migrate would do now: read-only, no lock."""
+    source = load_source(config)
+    table = Table(config.schema, config.history_table)
+    with session(conninfo, config, log) as conn:
+        result = plan(source, inspect(conn, table, config.sentinel_table), options, locked=False)
+    _report(result.notices, log)
+    return result
+
+
+def preflight(p: Plan) -> dict[str, list[Statement]]:
+    """Split and check every file the plan will run."""
+    checked: dict[str, list[Statement]] = {}
+    if p.baseline is not None:
+        checked[str(p.baseline.file.path)] = files.statements(p.baseline.file, transactional=True)
+    for m in p.pending:
+        checked[str(m.file.path)] = files.statements(m.file, transactional=m.transactional)
+    return checked
+
+
+def _fill(outcome: Outcome, p: Plan) -> None:
+    outcome.track = p.track
+    outcome.pending = len(p.pending)
+    outcome.current_version = p.version_now
+
+
+def _report(notices: tuple[files.Notice, ...], log: Logger) -> None:
+    for notice in notices:
+        log.warning(notice.code, message=notice.message, **notice.fields)
+
+
+def _release_quietly(lock: AdvisoryLock, conn: psycopg.Connection[TupleRow], log: Logger) -> None:
+    """On the way out after a failure: free the lock if the session still can."""
+    if conn.broken or conn.closed:
+        return  # the server ended the session, and with it the lock
+    try:
+        lock.release()
+    except Exception as exc:  # noqa: BLE001 - the original failure matters more
+        log.warning("lock.release_failed", cause=str(exc).splitlines()[0] if str(exc) else "")

@@ -1,0 +1,387 @@
+"""The migration files: discovery, naming rules, checksums and header directives.
+
+File kinds in the migrations directory:
+  V<n>__<description>.sql                  the baseline (at most one)
+  <digits>_<description>.sql               an incremental migration
+  <digits>_<description>.up.sql            the same, with a rollback file beside it
+  <digits>_<description>.down.sql          the rollback file; never applied forward
+
+Header directives are comment lines at the top of a file, before the first statement:
+  -- aim-migrate: baseline-version=30      (baseline) the last incremental it contains
+  -- aim-migrate: no-transaction           (incremental) run each statement in autocommit
+  -- aim-migrate: data-loss                (down file) reverting destroys data
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.errors import ValidationError
+from app.sqltext import LineIndex, SqlSyntaxError, Statement, split_statements
+
+_BASELINE_NAME = re.compile(r"V(\d+)__([A-Za-z0-9][A-Za-z0-9_.\-]*)\.sql")
+_MIGRATION_NAME = re.compile(r"(\d+)_([A-Za-z0-9][A-Za-z0-9_\-]*?)(\.up|\.down)?\.sql")
+_DIRECTIVE = re.compile(r"--\s*aim-migrate\s*:(.*)")
+_BASELINE_DIRECTIVES = {"baseline-version"}
+_MIGRATION_DIRECTIVES = {"no-transaction"}
+_DOWN_DIRECTIVES = {"data-loss", "no-transaction"}
+
+
+@dataclass(frozen=True, slots=True)
+class SqlFile:
+    path: Path
+    text: str
+    checksum: str  # SHA-256 of the file's bytes, hex
+    directives: dict[str, tuple[str, int]]  # directive -> (value, line it is written on)
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    number: int
+    name: str  # the history key: the file name without `.up` / `.sql`
+    description: str
+    file: SqlFile
+    down: SqlFile | None = None
+
+    @property
+    def transactional(self) -> bool:
+        return "no-transaction" not in self.file.directives
+
+    @property
+    def sort_key(self) -> tuple[int, str]:
+        return (self.number, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    name: str  # e.g. V1__consolidated_schema
+    file: SqlFile
+    version: int  # the last incremental version the baseline already contains
+    version_source: str  # "declared" (header) or "override" (configuration)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A finding that is worth a warning (or an error under --strict)."""
+
+    code: str
+    message: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationSet:
+    directory: Path
+    baseline: Baseline | None
+    migrations: tuple[Migration, ...]  # sorted by (number, name)
+    notices: tuple[Notice, ...]
+
+    def by_name(self) -> dict[str, Migration]:
+        return {m.name: m for m in self.migrations}
+
+
+def load(
+    directory: Path, *, baseline_override: int | None = None, strict: bool = False
+) -> MigrationSet:
+    """Read every migration file, or raise ValidationError naming the offending file."""
+    root = _resolve_directory(directory)
+    baselines: list[tuple[int, str, SqlFile]] = []
+    forward: dict[str, tuple[int, str, SqlFile]] = {}
+    downs: dict[str, SqlFile] = {}
+    with os.scandir(root) as entries:
+        names = sorted(entry.name for entry in entries)
+    for name in names:
+        if name.startswith(".") or not name.endswith(".sql"):
+            continue  # README files, editor droppings, ConfigMap `..data` links
+        path = root / name
+        baseline_match = _BASELINE_NAME.fullmatch(name)
+        migration_match = _MIGRATION_NAME.fullmatch(name)
+        if baseline_match is None and migration_match is None:
+            raise ValidationError(
+                f"Migration file name {name!r} does not follow the naming rules.",
+                hint="Name incremental migrations NNN_description.sql (or .up.sql/.down.sql) "
+                "and the baseline V<n>__description.sql; descriptions use letters, digits, "
+                "'_' and '-'.",
+                file=str(path),
+            )
+        sql_file = _read(path, root)
+        if baseline_match is not None:
+            baselines.append((int(baseline_match.group(1)), name[: -len(".sql")], sql_file))
+            continue
+        assert migration_match is not None
+        number = int(migration_match.group(1))
+        key = f"{migration_match.group(1)}_{migration_match.group(2)}"
+        if migration_match.group(3) == ".down":
+            downs[key] = sql_file
+            _check_directives(sql_file, _DOWN_DIRECTIVES)
+            continue
+        _check_directives(sql_file, _MIGRATION_DIRECTIVES)
+        if key in forward:
+            raise ValidationError(
+                f"Two files define migration {key!r}: {forward[key][2].path.name} and {name}.",
+                hint="Keep either NNN_name.sql or NNN_name.up.sql, not both.",
+                file=str(path),
+            )
+        forward[key] = (number, migration_match.group(2), sql_file)
+
+    for key, down in downs.items():
+        if key not in forward:
+            raise ValidationError(
+                f"Rollback file {down.path.name} has no forward migration {key}.sql.",
+                hint="Rename it to match its forward migration or delete it.",
+                file=str(down.path),
+            )
+
+    migrations = tuple(
+        sorted(
+            (
+                Migration(number=num, name=key, description=desc, file=f, down=downs.get(key))
+                for key, (num, desc, f) in forward.items()
+            ),
+            key=lambda m: m.sort_key,
+        )
+    )
+    notices = list(_duplicate_numbers(migrations))
+    if strict and notices:
+        first = notices[0]
+        raise ValidationError(
+            first.message,
+            hint="--strict forbids two migrations with the same number; renumber the newer one "
+            "unless both are already applied somewhere.",
+            **first.fields,
+        )
+    baseline = _baseline(baselines, migrations, baseline_override)
+    return MigrationSet(root, baseline, migrations, tuple(notices))
+
+
+def _resolve_directory(directory: Path) -> Path:
+    try:
+        root = directory.resolve(strict=True)
+    except (FileNotFoundError, NotADirectoryError):
+        raise ValidationError(
+            f"Migrations directory {str(directory)!r} does not exist.",
+            hint="Set AIM_MIGRATIONS_DIR (or --migrations-dir) to the directory with the "
+            ".sql files.",
+            file=str(directory),
+        ) from None
+    if not root.is_dir():
+        raise ValidationError(
+            f"Migrations directory {str(directory)!r} is not a directory.",
+            hint="Point AIM_MIGRATIONS_DIR at the directory that holds the .sql files.",
+            file=str(directory),
+        )
+    return root
+
+
+def _read(path: Path, root: Path) -> SqlFile:
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(root):
+            raise ValidationError(
+                f"Migration file {path.name} is a symlink to {str(target)!r}, outside the "
+                "migrations directory.",
+                hint="Copy the file into the migrations directory; links may only point inside it.",
+                file=str(path),
+            )
+    if path.is_dir():
+        raise ValidationError(
+            f"{path.name} is a directory, not a migration file.",
+            hint="Rename or remove the directory.",
+            file=str(path),
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(
+            f"Cannot read migration file {path.name}: {exc.strerror}.",
+            hint="Check the file's permissions and that the volume is mounted.",
+            file=str(path),
+        ) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        prefix = data[: exc.start].decode("utf-8")  # valid up to the first bad byte
+        line, column = LineIndex(prefix).locate(len(prefix))
+        raise ValidationError(
+            f"Migration file {path.name} is not valid UTF-8 (line {line}, column {column}).",
+            hint="Re-save the file as UTF-8.",
+            file=str(path),
+            line=line,
+            column=column,
+        ) from None
+    return SqlFile(path, text, hashlib.sha256(data).hexdigest(), _directives(path, text))
+
+
+def _directives(path: Path, text: str) -> dict[str, tuple[str, int]]:
+    """Parse `-- aim-migrate:` lines in the leading comment block."""
+    found: dict[str, tuple[str, int]] = {}
+    pos, line_no = 0, 0
+    while pos < len(text):
+        end = text.find("\n", pos)
+        if end == -1:
+            end = len(text)
+        line = text[pos:end].strip()
+        line_no += 1
+        pos = end + 1
+        if not line:
+            continue
+        if not line.startswith("--"):
+            break
+        match = _DIRECTIVE.match(line)
+        if match is None:
+            continue
+        for item in match.group(1).replace(",", " ").split():
+            key, _, value = item.partition("=")
+            if key in found:
+                raise ValidationError(
+                    f"{path.name}:{line_no}: directive {key!r} is given twice.",
+                    hint="Keep one.",
+                    file=str(path),
+                    line=line_no,
+                )
+            found[key] = (value, line_no)
+    return found
+
+
+def _check_directives(sql_file: SqlFile, allowed: set[str]) -> None:
+    for key, (value, line) in sql_file.directives.items():
+        if key not in allowed:
+            raise ValidationError(
+                f"{sql_file.path.name}:{line}: unknown directive {key!r}.",
+                hint="Known directives here: " + ", ".join(sorted(allowed)) + ".",
+                file=str(sql_file.path),
+                line=line,
+            )
+        if key != "baseline-version" and value:
+            raise ValidationError(
+                f"{sql_file.path.name}:{line}: directive {key!r} takes no value.",
+                hint=f"Write '-- aim-migrate: {key}'.",
+                file=str(sql_file.path),
+                line=line,
+            )
+
+
+def _duplicate_numbers(migrations: tuple[Migration, ...]) -> list[Notice]:
+    notices = []
+    for previous, current in itertools.pairwise(migrations):
+        if previous.number == current.number:
+            notices.append(
+                Notice(
+                    "source.duplicate_version",
+                    f"Migrations {previous.name} and {current.name} share version "
+                    f"{current.number}; they run in name order, each as its own migration.",
+                    {"file": str(current.file.path), "version": current.number},
+                )
+            )
+    return notices
+
+
+def _baseline(
+    found: list[tuple[int, str, SqlFile]],
+    migrations: tuple[Migration, ...],
+    override: int | None,
+) -> Baseline | None:
+    if not found:
+        return None
+    if len(found) > 1:
+        names = ", ".join(f.path.name for _, _, f in found)
+        raise ValidationError(
+            f"More than one baseline file: {names}.",
+            hint="Keep only the current consolidated baseline; older ones are history.",
+            file=str(found[-1][2].path),
+        )
+    _, name, sql_file = found[0]
+    _check_directives(sql_file, _BASELINE_DIRECTIVES)
+    declared, line = sql_file.directives.get("baseline-version", (None, 0))
+    if override is not None:
+        version, source = override, "override"
+    elif declared is None:
+        raise ValidationError(
+            f"Baseline {sql_file.path.name} does not declare which incremental migrations "
+            "it contains.",
+            hint="Add the header line '-- aim-migrate: baseline-version=N' (N = the last "
+            "incremental version it consolidates), or set AIM_BASELINE_VERSION.",
+            file=str(sql_file.path),
+        )
+    elif not declared.isdigit():
+        raise ValidationError(
+            f"{sql_file.path.name}:{line}: baseline-version must be a number, not {declared!r}.",
+            hint="Write '-- aim-migrate: baseline-version=30'.",
+            file=str(sql_file.path),
+            line=line,
+        )
+    else:
+        version, source = int(declared), "declared"
+    if version != 0 and not any(m.number == version for m in migrations):
+        raise ValidationError(
+            f"Baseline {sql_file.path.name} claims to contain migrations up to version "
+            f"{version}, but no migration file has that version.",
+            hint="Fix the baseline-version header (or AIM_BASELINE_VERSION) to name the last "
+            "incremental migration the baseline consolidates.",
+            file=str(sql_file.path),
+            version=version,
+            source=source,
+        )
+    return Baseline(name=name, file=sql_file, version=version, version_source=source)
+
+
+def statements(sql_file: SqlFile, *, transactional: bool) -> list[Statement]:
+    """Split a file into the statements to send, refusing what would run wrongly.
+
+    Called for every file before anything is changed, so a bad file stops the run early.
+    """
+    name = sql_file.path.name
+    try:
+        found = split_statements(sql_file.text)
+    except SqlSyntaxError as exc:
+        raise ValidationError(
+            f"{name}:{exc.line}:{exc.column}: {exc}.",
+            hint="Close the quote, comment or dollar-quoted body.",
+            file=str(sql_file.path),
+            line=exc.line,
+            column=exc.column,
+        ) from None
+    if not found:
+        raise ValidationError(
+            f"Migration file {name} contains no SQL statement.",
+            hint="Write the migration, or delete the file if it was created by mistake.",
+            file=str(sql_file.path),
+        )
+    for statement in found:
+        problem = _refusal(statement, transactional)
+        if problem is not None:
+            message, hint = problem
+            raise ValidationError(
+                f"{name}:{statement.line}: {message}",
+                hint=hint,
+                file=str(sql_file.path),
+                line=statement.line,
+            )
+    return found
+
+
+def _refusal(statement: Statement, transactional: bool) -> tuple[str, str] | None:
+    if statement.is_psql_meta_command:
+        return (
+            "psql meta-commands (backslash commands) are not SQL and cannot be run.",
+            "Remove the line, or inline what it includes.",
+        )
+    if statement.transaction_control:
+        return (
+            f"transaction control statement {statement.words[0]} is not allowed.",
+            "The runner wraps each migration in its own transaction; remove BEGIN/COMMIT. For "
+            "statements that cannot run in a transaction, add '-- aim-migrate: no-transaction'.",
+        )
+    if transactional and statement.requires_no_transaction:
+        return (
+            f"{' '.join(statement.words[:4])} cannot run inside a transaction.",
+            "Put it in its own migration file with the header line "
+            "'-- aim-migrate: no-transaction'.",
+        )
+    return None

@@ -1,0 +1,205 @@
+"""Shared fixtures: a real PostgreSQL, a fresh database per test, and ways to run the CLI.
+
+The server is, in order: AIM_TEST_ADMIN_URL if set; the local server on 127.0.0.1:5432
+(started with pg_ctlcluster if it is installed but down); else an embedded server from the
+`pgserver` package. Nothing here mocks the database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import conninfo as pg_conninfo
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _reachable(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def _start_local_cluster() -> None:
+    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+    if versions and shutil.which("pg_ctlcluster"):
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", "start"],
+            check=False,
+            capture_output=True,
+            timeout=60,
+        )
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> Iterator[str]:
+    explicit = os.environ.get("AIM_TEST_ADMIN_URL")
+    if explicit:
+        yield explicit
+        return
+    if not _reachable(LOCAL_ADMIN_URL):
+        _start_local_cluster()
+    if _reachable(LOCAL_ADMIN_URL):
+        yield LOCAL_ADMIN_URL
+        return
+    import pgserver  # the embedded fallback: a real PostgreSQL shipped in a wheel
+
+    directory = tempfile.mkdtemp(prefix="aim-test-pg-")
+    server = pgserver.get_server(directory, cleanup_mode="delete")
+    try:
+        yield str(server.get_uri())
+    finally:
+        server.cleanup()
+
+
+def url_for(admin_url: str, dbname: str, **overrides: str) -> str:
+    params = pg_conninfo.conninfo_to_dict(admin_url)
+    params["dbname"] = dbname
+    params.update(overrides)
+    return pg_conninfo.make_conninfo(**params)
+
+
+@dataclass
+class Database:
+    name: str
+    url: str
+    admin_url: str
+
+    def connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.url, autocommit=True)
+
+    def query(self, query: str, params: Any = None) -> list[tuple[Any, ...]]:
+        with self.connect() as conn:
+            return conn.execute(query, params).fetchall()  # type: ignore[arg-type]
+
+    def scalar(self, query: str, params: Any = None) -> Any:
+        rows = self.query(query, params)
+        return rows[0][0] if rows else None
+
+    def tables(self, schema: str = "public") -> set[str]:
+        return {
+            r[0]
+            for r in self.query("SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,))
+        }
+
+    def history(self, schema: str = "public") -> list[tuple[Any, ...]]:
+        return self.query(
+            sql.SQL("SELECT version, track, status, checksum FROM {} ORDER BY version")
+            .format(sql.Identifier(schema, "schema_migrations"))
+            .as_string()
+        )
+
+    def advisory_locks(self) -> int:
+        return int(self.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"))
+
+
+@pytest.fixture
+def database(admin_url: str) -> Iterator[Database]:
+    name = f"aimtest_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield Database(name, url_for(admin_url, name), admin_url)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def write_migrations(directory: Path, files: dict[str, str | bytes]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = directory / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return directory
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        """Every log line, parsed; a line that is not JSON fails the test."""
+        out = []
+        for stream in (self.stdout, self.stderr):
+            for line in stream.splitlines():
+                if line.startswith("{"):
+                    out.append(json.loads(line))
+        return out
+
+    def event(self, name: str) -> dict[str, Any]:
+        matches = [e for e in self.events if e["event"] == name]
+        assert matches, f"no {name!r} event in:\n{self.stdout}\n{self.stderr}"
+        return matches[-1]
+
+    def names(self) -> list[str]:
+        return [e["event"] for e in self.events]
+
+
+def cli_env(url: str | None, migrations: Path | None, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIM_", "PG", "DATABASE_URL"))}
+    env["AIM_LOG_FORMAT"] = "json"
+    env["PYTHONPATH"] = str(ROOT)
+    if url is not None:
+        env["DATABASE_URL"] = url
+    if migrations is not None:
+        env["AIM_MIGRATIONS_DIR"] = str(migrations)
+    env.update(extra)
+    return env
+
+
+def run_cli(
+    args: list[str], url: str | None, migrations: Path | None, timeout: float = 120, **extra: str
+) -> Run:
+    """Run `python -m app` as a separate process, the way a Job or init container does."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        env=cli_env(url, migrations, **extra),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        check=False,
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def start_cli(
+    args: list[str], url: str | None, migrations: Path | None, **extra: str
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", *args],
+        env=cli_env(url, migrations, **extra),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = 120) -> Run:
+    stdout, stderr = proc.communicate(timeout=timeout)
+    return Run(proc.returncode, stdout, stderr)
