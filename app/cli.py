@@ -19,7 +19,7 @@ from app.config import OPTIONS, Config, resolve
 from app.errors import AimError, ConfigError, ExitCode, Interrupted, ValidationError
 from app.logs import Logger, configure, new_run_id
 
-COMMANDS = ("migrate", "status", "plan", "validate", "baseline")
+COMMANDS = ("migrate", "status", "plan", "validate", "baseline", "repair")
 _REPORTING = ("status", "plan", "validate")  # print a report on stdout; logs go to stderr
 
 _EPILOG = """\
@@ -29,6 +29,7 @@ commands:
   plan        show what migrate would do, changing nothing (--check: exit 3 if pending)
   validate    check the files offline; with a database, also checksums and order
   baseline    record an existing, unmanaged database as being at --version N
+  repair      clear unfinished non-transactional records; accept reviewed edits (--reason)
 
 exit codes:
   0    success (including: nothing to do)
@@ -107,6 +108,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         required=True,
         help="the last migration the database's schema already contains",
+    )
+    repair = sub.add_parser(
+        "repair",
+        parents=[common],
+        help="clear unfinished records, accept reviewed checksum changes",
+    )
+    repair.add_argument(
+        "--reason", required=True, help="why (stored in the history and logged); required"
+    )
+    repair.add_argument(
+        "--only",
+        metavar="VERSION",
+        default=None,
+        help="repair only this history row (e.g. 031_add_index)",
     )
     return parser
 
@@ -195,6 +210,9 @@ def _dispatch(args: argparse.Namespace, config: Config, log: Logger) -> dict[str
                 "current_version": outcome.current_version,
                 "lock_wait_s": round(outcome.lock_wait_s, 3),
             }
+        if args.command == "repair":
+            result = runner.repair(config, conninfo, log, args.reason, args.only)
+            return {key: len(value) for key, value in result.items()}
         if args.command == "baseline":
             outcome = runner.mark_baseline(config, conninfo, log, args.at_version)
             return {"recorded": len(outcome.recorded), "current_version": args.at_version}

@@ -334,8 +334,8 @@ def _describe(name: str, failure: _StatementFailed, transactional: bool) -> Migr
             "re-run. Earlier migrations stay applied."
             if transactional
             else f"It ran outside a transaction: statements before line {statement.line} took "
-            "effect. Check them (and any INVALID index it left), then run 'aim-migrate repair' "
-            "to clear the record and retry."
+            "effect. Check them (and any INVALID index it left), then run "
+            "'aim-migrate repair --reason \"...\"' to clear the record and retry."
         ),
         migration=name,
         file=str(sql_file.path),

@@ -232,3 +232,21 @@ def set_status(
         ).format(table.ident),
         (status, duration_ms, reason, version),
     )
+
+
+def forget(conn: Connection[TupleRow], table: Table, version: str) -> None:
+    """Remove an unfinished record so the migration is retried (`aim-migrate repair`)."""
+    conn.execute(
+        sql.SQL("DELETE FROM {} WHERE version = %s AND status <> %s").format(table.ident),
+        (version, APPLIED),
+    )
+
+
+def rechecksum(
+    conn: Connection[TupleRow], table: Table, version: str, checksum: str, reason: str
+) -> None:
+    """Accept a reviewed edit of an applied migration (`aim-migrate repair`)."""
+    conn.execute(
+        sql.SQL("UPDATE {} SET checksum = %s, reason = %s WHERE version = %s").format(table.ident),
+        (checksum, reason, version),
+    )

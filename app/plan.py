@@ -119,7 +119,7 @@ def _plan_existing(
             f"(status {row.status!r}); some of its statements may have taken effect.",
             hint="Check what it did: look for INVALID indexes (pg_index.indisvalid = false) "
             "and for the objects the file creates or drops, finish or undo them by hand, then "
-            "run 'aim-migrate repair' to clear the record so the migration is retried.",
+            "run 'aim-migrate repair --reason \"...\"' to clear the record so it is retried.",
             event="migration.incomplete",
             version=row.version,
             status=row.status,
@@ -227,7 +227,7 @@ def _check_checksums(rows: list[HistoryRow], files: dict[str, Migration]) -> Non
         f"Applied migration file(s) changed since they were applied: {names}.",
         hint="Applied migrations are immutable: restore the original file(s) and put the change "
         "in a new migration. If the edit was intentional and reviewed, re-record the checksum "
-        "with 'aim-migrate repair'.",
+        "with 'aim-migrate repair --reason \"...\"'.",
         event="validation.checksum_mismatch",
         file=str(first.file.path),
         recorded_checksum=first_row.checksum,

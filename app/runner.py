@@ -181,3 +181,58 @@ def _release_quietly(lock: AdvisoryLock, conn: psycopg.Connection[TupleRow], log
         lock.release()
     except Exception as exc:  # noqa: BLE001 - the original failure matters more
         log.warning("lock.release_failed", cause=str(exc).splitlines()[0] if str(exc) else "")
+
+
+def repair(
+    config: Config, conninfo: str, log: Logger, reason: str, only: str | None
+) -> dict[str, list[str]]:
+    """Clear unfinished non-transactional records and accept reviewed checksum changes."""
+    source = load_source(config)
+    files_by_name = source.by_name()
+    table = Table(config.schema, config.history_table)
+    cleared: list[str] = []
+    rechecked: list[str] = []
+    with session(conninfo, config, log) as conn:
+        lock = AdvisoryLock(conn, config.lock_key_name, log)
+        lock.acquire(config.lock_timeout)
+        try:
+            lock.verify_held()
+            state = inspect(conn, table, config.sentinel_table)
+            with conn.transaction():
+                for row in state.rows:
+                    if only is not None and row.version != only:
+                        continue
+                    if row.status != history.APPLIED:
+                        history.forget(conn, table, row.version)
+                        cleared.append(row.version)
+                        log.warning(
+                            "repair.cleared",
+                            migration=row.version,
+                            status=row.status,
+                            reason=reason,
+                        )
+                        continue
+                    file = files_by_name.get(row.name)
+                    if (
+                        file is None
+                        or row.track == history.BASELINE
+                        or row.checksum is None
+                        or row.checksum == file.file.checksum
+                    ):
+                        continue
+                    history.rechecksum(conn, table, row.version, file.file.checksum, reason)
+                    rechecked.append(row.version)
+                    log.warning(
+                        "repair.checksum_updated",
+                        migration=row.version,
+                        recorded_checksum=row.checksum,
+                        checksum=file.file.checksum,
+                        reason=reason,
+                    )
+        except BaseException:
+            _release_quietly(lock, conn, log)
+            raise
+        lock.release()
+    if not cleared and not rechecked:
+        log.info("repair.nothing", message="No unfinished records and no changed checksums.")
+    return {"cleared": cleared, "checksums_updated": rechecked}

@@ -26,6 +26,16 @@ def wait_for(condition, what: str, limit: float = 30.0) -> None:  # type: ignore
         time.sleep(0.05)
 
 
+SLEEPING = "FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%%' AND pid <> pg_backend_pid()"
+
+
+def wait_for_sleeping_statement(database: Database) -> None:
+    wait_for(
+        lambda: database.scalar(f"SELECT count(*) {SLEEPING}") == 1,
+        "the slow statement to start",
+    )
+
+
 def lock_holders(database: Database) -> int:
     return database.advisory_locks()
 
@@ -100,15 +110,7 @@ def test_sigterm_mid_migration_rolls_back_and_releases_the_lock(
         tmp_path / "m", {"001_a.sql": "CREATE TABLE a ();", "002_slow.sql": SLOW % 30}
     )
     proc = start_cli(["migrate"], database.url, migrations)
-    wait_for(
-        lambda: (
-            database.scalar(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%%'"
-            )
-            == 1
-        ),
-        "the slow statement to start",
-    )
+    wait_for_sleeping_statement(database)
     proc.send_signal(signal.SIGTERM)
     run = finish(proc, timeout=30)
     assert run.code == 143
@@ -126,15 +128,7 @@ def test_sigterm_mid_migration_rolls_back_and_releases_the_lock(
 def test_sigint_exits_130(database: Database, tmp_path: Path) -> None:
     migrations = write_migrations(tmp_path / "m", {"001_slow.sql": SLOW % 30})
     proc = start_cli(["migrate"], database.url, migrations)
-    wait_for(
-        lambda: (
-            database.scalar(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%%'"
-            )
-            == 1
-        ),
-        "the slow statement to start",
-    )
+    wait_for_sleeping_statement(database)
     proc.send_signal(signal.SIGINT)
     run = finish(proc, timeout=30)
     assert run.code == 130
@@ -153,15 +147,7 @@ def test_sigkill_leaves_no_partial_migration_and_no_stuck_lock(
         }
     migrations = write_migrations(tmp_path / "m", files)
     proc = start_cli(["migrate"], database.url, migrations)
-    wait_for(
-        lambda: (
-            database.scalar(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%%'"
-            )
-            == 1
-        ),
-        "the slow statement to start",
-    )
+    wait_for_sleeping_statement(database)
     proc.kill()
     proc.communicate(timeout=10)
     # The server notices the vanished client (client_connection_check_interval) and ends
@@ -188,15 +174,7 @@ def test_sigkill_in_non_transactional_migration_is_reported_on_rerun(
         {"001_slow.sql": "-- aim-migrate: no-transaction\n" + SLOW % 20},
     )
     proc = start_cli(["migrate"], database.url, migrations)
-    wait_for(
-        lambda: (
-            database.scalar(
-                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%%'"
-            )
-            == 1
-        ),
-        "the slow statement to start",
-    )
+    wait_for_sleeping_statement(database)
     proc.kill()
     proc.communicate(timeout=10)
     wait_for(lambda: lock_holders(database) == 0, "the killed runner's lock to be freed", 15)
@@ -269,3 +247,45 @@ def test_lost_session_lock_is_detected(database: Database) -> None:
         assert caught.value.event == "lock.lost"
         with pytest.raises(ConfigError):
             lock.release()
+
+
+def test_ddl_lock_timeout_gives_up_retries_then_fails_cleanly(
+    database: Database, tmp_path: Path
+) -> None:
+    migrations = write_migrations(
+        tmp_path / "m",
+        {"001_a.sql": "CREATE TABLE a (id int);", "002_alter.sql": "ALTER TABLE a ADD c int;"},
+    )
+    assert run_cli(["migrate", "--target", "1"], database.url, migrations).code == 0
+    with database.connect() as app_conn, app_conn.transaction():
+        app_conn.execute("SELECT * FROM a")  # an application transaction holding a lock on a
+        run = run_cli(
+            ["migrate"],
+            database.url,
+            migrations,
+            AIM_DDL_LOCK_TIMEOUT="200ms",
+            AIM_DDL_LOCK_RETRIES="2",
+        )
+    assert run.code == 1
+    assert [e["attempt"] for e in run.events if e["event"] == "migration.lock_retry"] == [1, 2]
+    assert run.event("migration.failed")["sqlstate"] == "55P03"
+    assert [r[0] for r in database.history()] == ["001_a"]
+    assert lock_holders(database) == 0
+    assert run_cli(["migrate"], database.url, migrations).code == 0
+    assert database.scalar("SELECT count(*) FROM pg_attribute WHERE attname = 'c'") == 1
+
+
+def test_terminated_backend_is_a_connection_error_and_rerun_converges(
+    database: Database, tmp_path: Path
+) -> None:
+    migrations = write_migrations(tmp_path / "m", {"001_slow.sql": SLOW % 30})
+    proc = start_cli(["migrate"], database.url, migrations)
+    wait_for_sleeping_statement(database)
+    database.query(f"SELECT pg_terminate_backend(pid) {SLEEPING}")
+    run = finish(proc, timeout=30)
+    assert run.code == 4
+    assert run.event("db.connection_lost")["migration"] == "001_slow"
+    assert "slow_table" not in database.tables()
+    (migrations / "001_slow.sql").write_text(SLOW % 0)
+    assert run_cli(["migrate"], database.url, migrations).code == 0
+    assert "slow_table" in database.tables()

@@ -266,6 +266,15 @@ def test_changed_applied_migration_stops_the_run_before_any_change(
     assert run.event("validation.checksum_mismatch")["files"] == [str(migrations / "001_a.sql")]
     assert "b" not in database.tables()
 
+    repaired = run_cli(["repair", "--reason", "reviewed in PR 7"], database.url, migrations)
+    assert repaired.code == 0
+    assert repaired.event("repair.checksum_updated")["reason"] == "reviewed in PR 7"
+    assert database.scalar("SELECT reason FROM schema_migrations WHERE version = '001_a'") == (
+        "reviewed in PR 7"
+    )
+    assert run_cli(["migrate"], database.url, migrations).code == 0
+    assert "b" in database.tables()
+
 
 def test_out_of_order_migration_is_refused_unless_allowed(
     database: Database, tmp_path: Path
@@ -351,6 +360,19 @@ def test_failed_non_transactional_migration_is_recorded_and_blocks_reruns(
     incomplete = rerun.event("migration.incomplete")
     assert incomplete["version"] == "002_idx"
     assert "INVALID" in incomplete["hint"]
+
+    # The operator removes the duplicate and the invalid index, then clears the record.
+    with database.connect() as conn:
+        conn.execute("DELETE FROM a WHERE ctid <> (SELECT min(ctid) FROM a)")
+        conn.execute("DROP INDEX idx_a_id")
+    repaired = run_cli(["repair", "--reason", "deduplicated a"], database.url, migrations)
+    assert repaired.code == 0
+    assert repaired.event("repair.cleared")["migration"] == "002_idx"
+    assert run_cli(["migrate"], database.url, migrations).code == 0
+    assert database.query("SELECT version, status FROM schema_migrations ORDER BY 1") == [
+        ("001_a", "applied"),
+        ("002_idx", "applied"),
+    ]
 
 
 def test_transaction_control_in_a_file_is_refused_before_anything_runs(
