@@ -451,3 +451,49 @@ def test_target_stops_at_the_given_version(database: Database, migrations: Path)
     assert "agents" not in database.tables()
     assert run_cli(["migrate"], database.url, migrations).code == 0
     assert "agents" in database.tables()
+
+
+SHIPPED = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def test_shipped_migrations_fresh_run_then_no_op(database: Database) -> None:
+    run = run_cli(["migrate"], database.url, SHIPPED)
+    assert run.code == 0, run.stdout + run.stderr
+    assert run.event("db.detected")["track"] == "baseline"
+    assert run.event("run.finished")["recorded"] == 30
+    assert len(database.tables() - {"schema_migrations"}) == 31
+    again = run_cli(["migrate"], database.url, SHIPPED)
+    assert again.code == 0
+    assert again.event("run.finished")["applied"] == 0
+
+
+def test_libpq_environment_variables_are_accepted(database: Database, tmp_path: Path) -> None:
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(database.url)
+    migrations = write_migrations(tmp_path / "m", {"001_a.sql": "CREATE TABLE a ();"})
+    run = run_cli(
+        ["migrate"],
+        None,
+        migrations,
+        PGHOST=str(params["host"]),
+        PGPORT=str(params.get("port", 5432)),
+        PGUSER=str(params["user"]),
+        PGDATABASE=database.name,
+    )
+    assert run.code == 0, run.stdout + run.stderr
+    assert "a" in database.tables()
+
+
+def test_validate_offline_and_against_the_database(database: Database, tmp_path: Path) -> None:
+    offline = run_cli(["validate", "--json"], None, SHIPPED)
+    assert offline.code == 0, offline.stderr
+    assert '"database_checked": false' in offline.stdout
+    bad = write_migrations(tmp_path / "bad", {"001_a.sql": "CREATE TABLE a ('unterminated);"})
+    broken = run_cli(["validate"], None, bad)
+    assert broken.code == 3
+    assert broken.event("validation.failed")["line"] == 1
+    online = run_cli(["validate", "--json"], database.url, SHIPPED)
+    assert online.code == 0
+    assert '"database_checked": true' in online.stdout
+    assert database.tables() == set()
