@@ -60,7 +60,7 @@ def conninfo_from(config: Config, environ: dict[str, str] | None = None) -> str:
         try:
             params = pg_conninfo.conninfo_to_dict(url)
             port = str(params.get("port") or "5432")
-            if not all(part.isdigit() for part in port.split(",")):
+            if not all(p.isascii() and p.isdigit() for p in port.split(",")):
                 raise psycopg.ProgrammingError("bad port")
         except psycopg.ProgrammingError:
             raise ConfigError(

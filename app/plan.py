@@ -127,8 +127,11 @@ def _plan_existing(
 
     baseline_rows = [row for row in state.rows if _is_baseline_row(row)]
     incremental_rows = [row for row in state.rows if not _is_baseline_row(row)]
-    if baseline_rows and not incremental_rows:
-        row = baseline_rows[0]
+    # The original runner recorded a baseline without saying what it contained; ours says it
+    # with the rows of the contained migrations (and the baseline row's version_number).
+    unexplained = [row for row in baseline_rows if row.track in (None, LEGACY)]
+    if unexplained and not incremental_rows:
+        row = unexplained[0]
         declared = source.baseline.version if source.baseline else None
         raise ValidationError(
             f"The history records baseline {row.version} but not which incremental migrations "
@@ -159,7 +162,9 @@ def _plan_existing(
         )
 
     pending = tuple(m for m in source.migrations if m.name not in applied_names)
-    newest = max((_row_key(row) for row in incremental_rows), default=None)
+    # Only rows that match a file count: a deleted file or a `.down` row the original runner
+    # recorded says nothing about the order of the files we have.
+    newest = max((_row_key(row) for row in incremental_rows if row.name in files), default=None)
     if newest is not None and not options.out_of_order:
         late = [m for m in pending if m.sort_key < newest]
         if late:

@@ -309,7 +309,7 @@ def _baseline(
             "incremental version it consolidates), or set AIM_BASELINE_VERSION.",
             file=str(sql_file.path),
         )
-    elif not declared.isdigit():
+    elif not declared.isascii() or not declared.isdigit():
         raise ValidationError(
             f"{sql_file.path.name}:{line}: baseline-version must be a number, not {declared!r}.",
             hint="Write '-- aim-migrate: baseline-version=30'.",

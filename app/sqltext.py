@@ -28,7 +28,7 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-_ESTRING_BODY = re.compile(r"(?:[^'\\]|\\.|'')*'", re.DOTALL)
+_ESTRING_BODY = re.compile(r"(?:[^'\\]|\\.|'')*+'", re.DOTALL)  # possessive: no backtracking
 _BLOCK_COMMENT_EDGE = re.compile(r"/\*|\*/")
 
 _TRANSACTION_CONTROL = {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT"}
@@ -67,6 +67,8 @@ class Statement:
         if w[0] in _NEEDS_NO_TRANSACTION:
             return True
         if w[0] in {"CREATE", "DROP", "REINDEX"} and "CONCURRENTLY" in w[:5]:
+            return True
+        if w[0] == "REINDEX" and {"SCHEMA", "DATABASE", "SYSTEM"} & set(w[1:3]):
             return True
         if w[0] in {"CREATE", "DROP"} and w[1:2] in {("DATABASE",), ("TABLESPACE",)}:
             return True

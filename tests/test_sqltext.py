@@ -1,0 +1,406 @@
+"""Pure tests of the SQL statement splitter and the Statement classifiers (no database)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.sqltext import LineIndex, SqlSyntaxError, Statement, split_statements
+
+
+def texts(sql: str) -> list[str]:
+    return [s.text for s in split_statements(sql)]
+
+
+def one(sql: str) -> Statement:
+    found = split_statements(sql)
+    assert len(found) == 1, [s.text for s in found]
+    return found[0]
+
+
+def assert_exact(sql: str, statements: list[Statement]) -> None:
+    """Every statement is a verbatim slice of the file at its offset, on its line."""
+    index = LineIndex(sql)
+    for s in statements:
+        assert sql[s.offset : s.offset + len(s.text)] == s.text
+        assert index.locate(s.offset)[0] == s.line
+        assert s.text[:1].strip(), "a statement starts with a significant character"
+
+
+# --- quoting: what can hide a semicolon ---------------------------------------------------
+
+
+def test_semicolon_in_single_quoted_string_with_doubled_quotes() -> None:
+    sql = "INSERT INTO t VALUES ('it''s; here', 'a;b');\nSELECT ';''';"
+    found = split_statements(sql)
+    assert [s.text for s in found] == [
+        "INSERT INTO t VALUES ('it''s; here', 'a;b')",
+        "SELECT ';'''",
+    ]
+    assert_exact(sql, found)
+
+
+def test_backslash_is_not_an_escape_in_a_standard_string() -> None:
+    # standard_conforming_strings: '\' is a complete one-character string.
+    assert texts("SELECT '\\';SELECT 2;") == ["SELECT '\\'", "SELECT 2"]
+
+
+def test_e_string_with_backslash_escaped_quote_and_semicolon() -> None:
+    sql = "SELECT E'it\\'s; \\\\'; SELECT e'a''b;c';"
+    assert texts(sql) == ["SELECT E'it\\'s; \\\\'", "SELECT e'a''b;c'"]
+
+
+def test_word_ending_in_e_is_not_an_e_string() -> None:
+    # `type'...'` is the word `type` then a plain string whose backslash is literal.
+    assert texts("SELECT type'\\';SELECT 2") == ["SELECT type'\\'", "SELECT 2"]
+
+
+def test_double_quoted_identifier_with_semicolon_and_doubled_quote() -> None:
+    sql = 'CREATE TABLE "a;b""c" ("x;" int);\nSELECT 1;'
+    assert texts(sql) == ['CREATE TABLE "a;b""c" ("x;" int)', "SELECT 1"]
+
+
+def test_dollar_quoted_do_block_with_exception_handler_is_one_statement() -> None:
+    sql = (
+        "DO $$\n"
+        "BEGIN\n"
+        "  INSERT INTO t VALUES (1);\n"
+        "  COMMIT;\n"
+        "EXCEPTION WHEN others THEN\n"
+        "  RAISE NOTICE 'x;y';\n"
+        "END\n"
+        "$$;\n"
+        "SELECT 2;\n"
+    )
+    found = split_statements(sql)
+    assert len(found) == 2
+    assert found[0].text == sql[: sql.index("$$;") + 2]
+    assert found[0].words == ("DO",)
+    assert not found[0].transaction_control
+    assert found[1].text == "SELECT 2"
+    assert found[1].line == 9
+    assert_exact(sql, found)
+
+
+def test_tagged_dollar_quote_may_contain_plain_dollar_quotes() -> None:
+    sql = (
+        "CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS $fn$\n"
+        "BEGIN RETURN $$a;b$$ || ';'; END;\n"
+        "$fn$;\n"
+        "SELECT $q$;$q$;"
+    )
+    found = split_statements(sql)
+    assert [s.text for s in found] == [sql[: sql.index("$fn$;") + 4], "SELECT $q$;$q$"]
+    assert found[1].line == 4
+    assert_exact(sql, found)
+
+
+def test_positional_parameter_is_not_a_dollar_quote() -> None:
+    assert texts("PREPARE p AS SELECT $1;SELECT 2") == ["PREPARE p AS SELECT $1", "SELECT 2"]
+
+
+def test_nested_block_comments_hide_semicolons() -> None:
+    sql = "SELECT 1 /* outer; /* inner; */ still comment; */ + 2;\nSELECT 3;"
+    assert texts(sql) == ["SELECT 1 /* outer; /* inner; */ still comment; */ + 2", "SELECT 3"]
+
+
+def test_leading_comments_are_not_part_of_the_statement() -> None:
+    sql = "/* header; */\n-- note; more\n\n  SELECT 1;"
+    (s,) = split_statements(sql)
+    assert s.text == "SELECT 1"
+    assert s.offset == sql.index("SELECT")
+    assert s.line == 4
+
+
+def test_line_comment_with_semicolon_does_not_end_statement() -> None:
+    sql = "SELECT 1 -- not the end; really\n + 2;\nSELECT 3 -- trailing; comment\n;"
+    found = split_statements(sql)
+    assert [s.text for s in found] == [
+        "SELECT 1 -- not the end; really\n + 2",
+        "SELECT 3 -- trailing; comment\n",
+    ]
+    assert [s.line for s in found] == [1, 3]
+    assert_exact(sql, found)
+
+
+def test_minus_and_slash_operators_are_not_comments() -> None:
+    assert texts("SELECT 4-1, 4/2, 4 - -1;SELECT 2") == ["SELECT 4-1, 4/2, 4 - -1", "SELECT 2"]
+
+
+def test_non_ascii_text_offsets_are_character_offsets() -> None:
+    sql = "-- ünïcødé header\nINSERT INTO señal VALUES ('ça; va', \"日本;語\");\nSELECT 'ß';"
+    found = split_statements(sql)
+    assert [s.text for s in found] == [
+        "INSERT INTO señal VALUES ('ça; va', \"日本;語\")",
+        "SELECT 'ß'",
+    ]
+    assert found[0].words[:3] == ("INSERT", "INTO", "SEÑAL")
+    assert [s.line for s in found] == [2, 3]
+    assert_exact(sql, found)
+
+
+def test_percent_signs_are_kept_verbatim() -> None:
+    sql = "SELECT 10 % 3, 'a%sb' LIKE '%%';SELECT format('%s', 1)"
+    assert texts(sql) == ["SELECT 10 % 3, 'a%sb' LIKE '%%'", "SELECT format('%s', 1)"]
+
+
+def test_begin_atomic_function_body_is_one_statement() -> None:
+    sql = (
+        "CREATE OR REPLACE FUNCTION add(a int, b int) RETURNS int LANGUAGE sql\n"
+        "BEGIN ATOMIC\n"
+        "  SELECT CASE WHEN a IS NULL THEN 0 ELSE a END;\n"
+        "  SELECT a + b;\n"
+        "END;\n"
+        "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); END;\n"
+        "SELECT add(1, 2);"
+    )
+    found = split_statements(sql)
+    assert len(found) == 3
+    assert found[0].text.startswith("CREATE OR REPLACE FUNCTION add")
+    assert found[0].text.endswith("SELECT a + b;\nEND")
+    assert found[1].text == (
+        "CREATE PROCEDURE p() LANGUAGE sql BEGIN ATOMIC INSERT INTO t VALUES (1); END"
+    )
+    assert found[2].text == "SELECT add(1, 2)"
+    assert [s.line for s in found] == [1, 6, 7]
+    assert_exact(sql, found)
+
+
+def test_case_end_outside_a_routine_does_not_swallow_statements() -> None:
+    sql = "SELECT CASE WHEN true THEN 1 END;\nSELECT 2;"
+    assert texts(sql) == ["SELECT CASE WHEN true THEN 1 END", "SELECT 2"]
+
+
+def test_trailing_statement_without_semicolon() -> None:
+    sql = "SELECT 1;\nSELECT 2  \n\n"
+    found = split_statements(sql)
+    assert [s.text for s in found] == ["SELECT 1", "SELECT 2"]
+    assert found[1].offset == sql.index("SELECT 2")
+    assert found[1].line == 2
+
+
+def test_empty_statements_and_comment_only_input() -> None:
+    assert texts(";;\n ; SELECT 1;;; SELECT 2;;") == ["SELECT 1", "SELECT 2"]
+    assert split_statements("") == []
+    assert split_statements("  \n-- only a comment;\n/* and; this */\n") == []
+    assert split_statements(";\n;") == []
+
+
+def test_text_offset_line_and_words_are_exact() -> None:
+    sql = "SET lock_timeout = '5s';\n\n  create index  ix on t (a);\n/* c */ VACUUM t"
+    found = split_statements(sql)
+    assert [(s.text, s.offset, s.line) for s in found] == [
+        ("SET lock_timeout = '5s'", 0, 1),
+        ("create index  ix on t (a)", 28, 3),
+        ("VACUUM t", 63, 4),
+    ]
+    assert found[0].words == ("SET", "LOCK_TIMEOUT")
+    assert found[1].words == ("CREATE", "INDEX", "IX", "ON", "T", "A")
+    assert found[2].words == ("VACUUM", "T")
+    assert_exact(sql, found)
+
+
+def test_words_keep_only_the_first_six() -> None:
+    s = one("SELECT a, b, c, d, e, f, g, h FROM t")
+    assert s.words == ("SELECT", "A", "B", "C", "D", "E")
+
+
+# --- unterminated input -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "line", "column", "fragment"),
+    [
+        ("SELECT 1;\nSELECT 'abc;\nSELECT 2;", 2, 8, "string literal"),
+        ("SELECT 'it''s", 1, 8, "string literal"),
+        ("SELECT 1;\n  SELECT E'x\\';", 2, 10, "E'' string"),
+        ('SELECT "col;', 1, 8, "quoted identifier"),
+        ("SELECT 1;\nDO $$ BEGIN NULL; END;", 2, 4, "dollar-quoted"),
+        ("SELECT $tag$ x $TAG$ $tag", 1, 8, "$tag$"),
+        ("SELECT 1; /* a /* b */ c;", 1, 11, "/* comment"),
+        ("SELECT 1;\n\n\t/* never closed", 3, 2, "/* comment"),
+    ],
+)
+def test_unterminated_constructs_raise_with_position(
+    sql: str, line: int, column: int, fragment: str
+) -> None:
+    with pytest.raises(SqlSyntaxError) as info:
+        split_statements(sql)
+    assert (info.value.line, info.value.column) == (line, column)
+    assert fragment in str(info.value)
+    assert "unterminated" in str(info.value)
+
+
+def test_unterminated_e_string_with_doubled_quote_is_reported_at_its_start() -> None:
+    with pytest.raises(SqlSyntaxError) as info:
+        split_statements("SELECT E'it''s")
+    assert (info.value.line, info.value.column) == (1, 8)
+    assert "E''" in str(info.value)
+
+
+def test_unterminated_e_string_does_not_split_silently() -> None:
+    with pytest.raises(SqlSyntaxError):
+        split_statements("SELECT E'x'' \\';\nSELECT 2;")
+
+
+# --- classifiers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("BEGIN", True),
+        ("begin transaction isolation level serializable", True),
+        ("BEGIN WORK", True),
+        ("COMMIT", True),
+        ("END", True),
+        ("ABORT", True),
+        ("ROLLBACK", True),
+        ("rollback work", True),
+        ("START TRANSACTION", True),
+        ("ROLLBACK TO SAVEPOINT s1", False),
+        ("ROLLBACK TO s1", False),
+        ("SAVEPOINT s1", False),
+        ("RELEASE SAVEPOINT s1", False),
+        ("SELECT 1", False),
+        ("DO $$ BEGIN COMMIT; END $$", False),
+        ("-- c\n(SELECT 1)", False),
+    ],
+)
+def test_transaction_control(sql: str, expected: bool) -> None:
+    assert one(sql).transaction_control is expected
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("CREATE INDEX CONCURRENTLY ix ON t (a)", True),
+        ("create unique index concurrently if not exists ix on t (a)", True),
+        ("DROP INDEX CONCURRENTLY ix", True),
+        ("DROP INDEX CONCURRENTLY IF EXISTS ix", True),
+        ("REINDEX INDEX CONCURRENTLY ix", True),
+        ("REINDEX TABLE CONCURRENTLY t", True),
+        ("REINDEX (VERBOSE) TABLE CONCURRENTLY t", True),
+        ("VACUUM", True),
+        ("vacuum (analyze) t", True),
+        ("CREATE DATABASE other", True),
+        ("DROP DATABASE other", True),
+        ("CREATE TABLESPACE ts LOCATION '/x'", True),
+        ("ALTER SYSTEM SET work_mem = '64MB'", True),
+        ("CREATE INDEX ix ON t (a)", False),
+        ("CREATE UNIQUE INDEX ix ON t (a)", False),
+        ("DROP INDEX ix", False),
+        ("REINDEX TABLE t", False),
+        ("ALTER TABLE t ADD COLUMN a int", False),
+        ("ANALYZE t", False),
+        ("SELECT 'VACUUM'", False),
+        ('CREATE TABLE "concurrently" (a int)', False),
+    ],
+)
+def test_requires_no_transaction(sql: str, expected: bool) -> None:
+    assert one(sql).requires_no_transaction is expected
+
+
+@pytest.mark.parametrize("sql", ["REINDEX SCHEMA public", "REINDEX DATABASE app"])
+def test_reindex_schema_requires_no_transaction(sql: str) -> None:
+    assert one(sql).requires_no_transaction is True
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SET search_path = app, public", True),
+        ("set statement_timeout to 0", True),
+        ("SET SESSION work_mem = '1GB'", True),
+        ("RESET search_path", True),
+        ("RESET ALL", True),
+        ("SET LOCAL lock_timeout = '1s'", False),
+        ("set local search_path = x", False),
+        ("SELECT set_config('a.b', 'c', false)", False),
+        ("ALTER ROLE r SET search_path = x", False),
+        ("CREATE FUNCTION f() RETURNS int LANGUAGE sql SET search_path = x AS 'SELECT 1'", False),
+    ],
+)
+def test_changes_session(sql: str, expected: bool) -> None:
+    assert one(sql).changes_session is expected
+
+
+def test_psql_meta_command_detection() -> None:
+    found = split_statements("SELECT 1;\n\\i other.sql\nSELECT 2;\n\\set ON_ERROR_STOP on")
+    assert [s.text for s in found] == [
+        "SELECT 1",
+        "\\i other.sql\nSELECT 2",
+        "\\set ON_ERROR_STOP on",
+    ]
+    assert [s.is_psql_meta_command for s in found] == [False, True, True]
+    assert [s.line for s in found] == [1, 2, 4]
+    assert not one("SELECT '\\i x'").is_psql_meta_command
+    assert not one("SELECT E'\\\\'").is_psql_meta_command
+
+
+def test_empty_words_classify_as_nothing() -> None:
+    s = Statement(text="(1)", offset=0, line=1, words=())
+    assert not s.transaction_control
+    assert not s.requires_no_transaction
+    assert not s.changes_session
+    assert not s.is_psql_meta_command
+
+
+# --- LineIndex ----------------------------------------------------------------------------
+
+
+def test_line_index_locate() -> None:
+    text = "ab\ncd\n\nxyz"
+    index = LineIndex(text)
+    assert index.locate(0) == (1, 1)
+    assert index.locate(1) == (1, 2)
+    assert index.locate(2) == (1, 3)  # the newline itself belongs to its line
+    assert index.locate(3) == (2, 1)
+    assert index.locate(6) == (3, 1)
+    assert index.locate(7) == (4, 1)
+    assert index.locate(9) == (4, 3)
+    assert index.locate(len(text)) == (4, 4)
+    assert LineIndex("").locate(0) == (1, 1)
+    assert LineIndex("\n\n").locate(2) == (3, 1)
+
+
+# --- property -----------------------------------------------------------------------------
+
+_FRAGMENTS = [
+    "'a;b'",
+    "'it''s; ok'",
+    "E'x\\';y'",
+    "$$x;y$$",
+    "$tag$a;$$;b$tag$",
+    '"semi;colon"',
+    "/* c; /* nested; */ d; */",
+    "-- c;\n",
+    "'é;ü'",
+    "10 % 3",
+    "1",
+    "col_a",
+    "-1",
+    "4/2",
+    "''",
+    "$1",
+]
+
+
+@st.composite
+def simple_statements(draw: st.DrawFn) -> str:
+    parts = draw(st.lists(st.sampled_from(_FRAGMENTS), min_size=1, max_size=5))
+    if parts[-1].startswith("--"):  # a statement ends with a significant token
+        parts.append("0")
+    return "SELECT " + " ".join(parts)
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.lists(simple_statements(), min_size=1, max_size=8), st.booleans())
+def test_joined_statements_split_back_in_order(statements: list[str], trailing: bool) -> None:
+    sql = ";\n".join(statements) + (";\n" if trailing else "")
+    found = split_statements(sql)
+    assert [s.text for s in found] == statements
+    for s in found:
+        assert sql[s.offset : s.offset + len(s.text)] == s.text
+        assert s.words[0] == "SELECT"
