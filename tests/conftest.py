@@ -1,8 +1,8 @@
 """Shared fixtures: a real PostgreSQL, a fresh database per test, and ways to run the CLI.
 
 The server is, in order: AIM_TEST_ADMIN_URL if set; the local server on 127.0.0.1:5432
-(started with pg_ctlcluster if it is installed but down); else an embedded server from the
-`pgserver` package. Nothing here mocks the database.
+(started with pg_ctlcluster if it is installed but down); else (or with AIM_TEST_EMBEDDED=1)
+an embedded server from the `pgserver` package. Nothing here mocks the database.
 """
 
 from __future__ import annotations
@@ -53,11 +53,12 @@ def admin_url() -> Iterator[str]:
     if explicit:
         yield explicit
         return
-    if not _reachable(LOCAL_ADMIN_URL):
-        _start_local_cluster()
-    if _reachable(LOCAL_ADMIN_URL):
-        yield LOCAL_ADMIN_URL
-        return
+    if os.environ.get("AIM_TEST_EMBEDDED") != "1":
+        if not _reachable(LOCAL_ADMIN_URL):
+            _start_local_cluster()
+        if _reachable(LOCAL_ADMIN_URL):
+            yield LOCAL_ADMIN_URL
+            return
     import pgserver  # the embedded fallback: a real PostgreSQL shipped in a wheel
 
     directory = tempfile.mkdtemp(prefix="aim-test-pg-")
