@@ -19,8 +19,14 @@ from app.config import OPTIONS, Config, resolve
 from app.errors import AimError, ConfigError, ExitCode, Interrupted, ValidationError
 from app.logs import Logger, configure, new_run_id
 
-COMMANDS = ("migrate", "status", "plan", "validate", "baseline", "repair")
-_REPORTING = ("status", "plan", "validate")  # print a report on stdout; logs go to stderr
+COMMANDS = ("migrate", "status", "plan", "validate", "baseline", "repair", "verify", "new")
+_REPORTING = (
+    "status",
+    "plan",
+    "validate",
+    "verify",
+    "new",
+)  # print a report on stdout; logs go to stderr
 
 _EPILOG = """\
 commands:
@@ -30,6 +36,8 @@ commands:
   validate    check the files offline; with a database, also checksums and order
   baseline    record an existing, unmanaged database as being at --version N
   repair      clear unfinished non-transactional records; accept reviewed edits (--reason)
+  verify      build the baseline and the chain in scratch databases; exit 3 if they differ
+  new         create the next-numbered migration file from the template
 
 exit codes:
   0    success (including: nothing to do)
@@ -123,6 +131,22 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="repair only this history row (e.g. 031_add_index)",
     )
+    verify = sub.add_parser(
+        "verify", parents=[common], help="prove that the baseline and the incremental chain agree"
+    )
+    verify.add_argument("--json", action="store_true", help="print JSON")
+    verify.add_argument(
+        "--ignore-names",
+        action="store_true",
+        help="match constraints and indexes by definition, not by name",
+    )
+    verify.add_argument(
+        "--fix-hint",
+        action="store_true",
+        help="print the differing objects as the chain builds them, as SQL",
+    )
+    new = sub.add_parser("new", parents=[common], help="create the next migration file")
+    new.add_argument("description", nargs="+", help="what the migration does")
     return parser
 
 
@@ -199,6 +223,10 @@ def _dispatch(args: argparse.Namespace, config: Config, log: Logger) -> dict[str
     options = PlanOptions(out_of_order=config.out_of_order, target=getattr(args, "target", None))
     if args.command == "validate":
         return report.validate(config, log, _conninfo_if_configured(config), args.json)
+    if args.command == "verify":
+        return report.verify(config, log, args.json, args.ignore_names, args.fix_hint)
+    if args.command == "new":
+        return report.new(config, log, " ".join(args.description))
     with _database(config, args) as conninfo:
         if args.command == "migrate":
             outcome = runner.migrate(config, conninfo, log, options)

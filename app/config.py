@@ -224,6 +224,14 @@ OPTIONS: tuple[Option, ...] = (
         is_flag=True,
     ),
     Option(
+        "dev_database_url",
+        "--dev-database-url",
+        "AIM_DEV_DATABASE_URL",
+        str,
+        None,
+        "verify: server on which to create and drop scratch databases (default: embedded).",
+    ),
+    Option(
         "embedded",
         "--embedded",
         "AIM_EMBEDDED",
@@ -256,6 +264,7 @@ class Config:
     log_level: str
     out_of_order: bool
     strict: bool
+    dev_database_url: str | None
     embedded: bool
 
     @property

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from app import source as files
+from app.errors import ValidationError
 from app.plan import TRACK_BASELINE, TRACK_CHAIN, Plan
 
 if TYPE_CHECKING:
@@ -125,3 +126,60 @@ def validate(config: Config, log: Logger, conninfo: str | None, as_json: bool) -
 
 def _v(version: int | None) -> str:
     return "none" if version is None else str(version)
+
+
+def verify(
+    config: Config, log: Logger, as_json: bool, ignore_names: bool, with_hints: bool
+) -> dict[str, Any]:
+    from app import verify as drift  # noqa: PLC0415
+
+    verdict = drift.verify(config, log, config.dev_database_url, ignore_names=ignore_names)
+    hints = drift.fix_hints(verdict) if with_hints else []
+    if as_json:
+        document = {
+            "identical": not verdict.differences,
+            "differences": [d.as_dict() for d in verdict.differences],
+        }
+        if with_hints:
+            document["fix_hints"] = hints
+        print(json.dumps(document, indent=2, default=str))
+    else:
+        for d in verdict.differences:
+            print(f"{d.object}  [{d.attribute}]")
+            print(f"    baseline: {_shown(d.baseline)}")
+            print(f"    chain:    {_shown(d.chain)}")
+        if hints:
+            print("\n-- As the chain builds them (copy into the baseline):")
+            print("\n".join(hints))
+        print(
+            "identical: the baseline and the chain build the same database"
+            if not verdict.differences
+            else f"DRIFT: {len(verdict.differences)} difference(s) between the baseline and "
+            "the chain"
+        )
+    if verdict.differences:
+        first = verdict.differences[0]
+        raise ValidationError(
+            f"The baseline and the incremental chain differ in {len(verdict.differences)} "
+            f"place(s), first: {first.object} [{first.attribute}].",
+            hint="Make the baseline match the chain (verify --fix-hint shows the chain's SQL), "
+            "then run verify again.",
+            event="verify.drift",
+            differences=len(verdict.differences),
+        )
+    return {"differences": 0}
+
+
+def new(config: Config, log: Logger, description: str) -> dict[str, Any]:
+    path = files.create_migration(config.migrations_dir, description)
+    log.info("migration.created", file=str(path))
+    print(path)
+    return {"file": str(path)}
+
+
+def _shown(value: object) -> str:
+    if value is True:
+        return "present"
+    if value is False or value is None:
+        return "absent"
+    return json.dumps(value, default=str) if not isinstance(value, str) else value

@@ -63,8 +63,15 @@ def session(conninfo: str, config: Config, log: Logger) -> Iterator[psycopg.Conn
         conn.close()
 
 
-def migrate(config: Config, conninfo: str, log: Logger, options: PlanOptions) -> Outcome:
-    source = load_source(config)
+def migrate(
+    config: Config,
+    conninfo: str,
+    log: Logger,
+    options: PlanOptions,
+    source: files.MigrationSet | None = None,
+) -> Outcome:
+    """Apply what is pending. `source` replaces the migrations directory (verify uses it)."""
+    source = source or load_source(config)
     table = Table(config.schema, config.history_table)
     outcome = Outcome()
     with session(conninfo, config, log) as conn:

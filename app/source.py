@@ -385,3 +385,32 @@ def _refusal(statement: Statement, transactional: bool) -> tuple[str, str] | Non
             "'-- aim-migrate: no-transaction'.",
         )
     return None
+
+
+_TEMPLATE = """\
+-- Migration: {title}
+-- Purpose: <why this change is needed, in a sentence or two>
+--
+-- Applied once, in its own transaction, and immutable after that (its checksum is kept).
+-- Add '-- aim-migrate: no-transaction' above for CREATE INDEX CONCURRENTLY and friends.
+-- Then make the same change in the baseline, set its baseline-version={number}, and run
+-- 'aim-migrate verify'.
+
+"""
+
+
+def create_migration(directory: Path, description: str) -> Path:
+    """Write the next-numbered migration file with the header template; return its path."""
+    slug = re.sub(r"[^a-z0-9]+", "_", description.lower()).strip("_")
+    if not slug:
+        raise ValidationError(
+            f"Description {description!r} has no letters or digits to name the file with.",
+            hint="Describe the change, e.g. 'add agent labels'.",
+        )
+    current = load(directory)
+    numbers = [m.number for m in current.migrations]
+    width = max((len(m.name.split("_", 1)[0]) for m in current.migrations), default=3)
+    number = max(numbers, default=0) + 1
+    path = current.directory / f"{number:0{width}d}_{slug}.sql"
+    path.write_text(_TEMPLATE.format(title=description.strip(), number=number), encoding="utf-8")
+    return path

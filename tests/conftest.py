@@ -143,11 +143,14 @@ class Run:
 
     @property
     def events(self) -> list[dict[str, Any]]:
-        """Every log line, parsed; a line that is not JSON fails the test."""
+        """Every log line (one JSON object per line), parsed; a malformed one fails the test.
+
+        Reports printed by status/plan/verify (multi-line JSON or text) are not log lines.
+        """
         out = []
         for stream in (self.stdout, self.stderr):
             for line in stream.splitlines():
-                if line.startswith("{"):
+                if line.startswith('{"'):
                     out.append(json.loads(line))
         return out
 
