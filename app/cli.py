@@ -10,14 +10,18 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from app import __version__
 from app.config import OPTIONS, Config, resolve
 from app.errors import AimError, ConfigError, ExitCode, Interrupted, ValidationError
-from app.logs import Logger, configure, new_run_id
+from app.logs import Logger, bind, configure, new_run_id
+
+if TYPE_CHECKING:
+    from app.runner import Outcome
 
 COMMANDS = ("migrate", "status", "plan", "validate", "baseline", "repair", "verify", "new")
 _REPORTING = (
@@ -44,7 +48,8 @@ exit codes:
   1    a migration failed (it was rolled back; earlier ones stay applied)
   2    usage or configuration error
   3    validation error: bad files, changed checksums, drift, refused database state
-  4    cannot connect to the database (after retrying until AIM_CONNECT_TIMEOUT)
+  4    cannot connect to the database (after retrying until AIM_CONNECT_TIMEOUT),
+       or a required metrics push failed (AIM_METRICS_REQUIRED)
   5    timed out waiting for another runner's lock (AIM_LOCK_TIMEOUT)
   130  interrupted by SIGINT; 143 terminated by SIGTERM (the migration was rolled back)
 
@@ -156,20 +161,29 @@ def _with_default_command(argv: list[str]) -> list[str]:
     return argv
 
 
+@dataclass(slots=True)
+class _Run:
+    """What the end of a run reports, whatever happened before it."""
+
+    command: str
+    config: Config | None = None
+    outcome: Outcome | None = None
+    database: str | None = None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     args_list = _with_default_command(list(sys.argv[1:] if argv is None else argv))
-    command = args_list[0] if args_list and args_list[0] in COMMANDS else "migrate"
+    run = _Run(args_list[0] if args_list and args_list[0] in COMMANDS else "migrate")
     run_id = new_run_id()
-    log = configure(_early_format(), "info", _stream(command), run_id)
+    log = configure(_early_format(), "info", _stream(run.command), run_id)
     summary: dict[str, Any] = {}
     _install_signal_handlers()
     try:
         args = build_parser().parse_args(args_list)
-        config = _config(args)
-        log = configure(config.log_format, config.log_level, _stream(command), run_id)
-        log.info("run.started", command=command)
-        summary = _dispatch(args, config, log)
+        run.config = _config(args)
+        log = configure(run.config.log_format, run.config.log_level, _stream(run.command), run_id)
+        summary = _dispatch(args, run.config, log, run)
         code = int(ExitCode.OK)
     except AimError as exc:
         log.error(
@@ -191,36 +205,85 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = exc.exit_code
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
-    except Exception as exc:
-        import psycopg  # noqa: PLC0415 - only needed on this path
-
-        if not isinstance(exc, psycopg.Error):
-            raise
-        log.error(
-            "db.error",
-            sqlstate=exc.sqlstate,
-            message=str(exc).strip().splitlines()[0],
-            hint="The database refused an operation of the runner itself; check that "
-            "the user may create and write the history table in the target schema.",
-            exit_code=int(ExitCode.MIGRATION_FAILED),
-        )
-        code = int(ExitCode.MIGRATION_FAILED)
+    except Exception as exc:  # noqa: BLE001 - every failure must end as one event and a code
+        code = _crashed(exc, log)
+    duration_s = time.monotonic() - started
+    if run.command == "migrate" and run.config is not None and run.config.pushgateway_url:
+        code = _push_metrics(run, code, duration_s, log)
     log.info(
         "run.finished",
-        command=command,
+        command=run.command,
         exit_code=code,
         outcome="success" if code == 0 else "failure",
-        duration_ms=int((time.monotonic() - started) * 1000),
+        duration_ms=int(duration_s * 1000),
         **summary,
     )
     return code
 
 
-def _dispatch(args: argparse.Namespace, config: Config, log: Logger) -> dict[str, Any]:
+def _crashed(exc: Exception, log: Logger) -> int:
+    """A database refusal or a bug: one structured event, never a multi-line traceback."""
+    import traceback  # noqa: PLC0415 - only on this path
+
+    import psycopg  # noqa: PLC0415
+
+    code = int(ExitCode.MIGRATION_FAILED)
+    if isinstance(exc, psycopg.Error):
+        log.error(
+            "db.error",
+            sqlstate=exc.sqlstate,
+            exit_code=code,
+            message=str(exc).strip().splitlines()[0] if str(exc).strip() else "",
+            hint="The database refused an operation of the runner itself; check that "
+            "the user may create and write the history table in the target schema.",
+        )
+        return code
+    frames = traceback.extract_tb(exc.__traceback__)[-6:]
+    log.error(
+        "run.crashed",
+        exit_code=code,
+        error_type=type(exc).__name__,
+        message=str(exc).splitlines()[0] if str(exc) else "",
+        stack=[f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in frames],
+        hint="This is a bug in aim-migrate; please report it with this event.",
+    )
+    return code
+
+
+def _push_metrics(run: _Run, code: int, duration_s: float, log: Logger) -> int:
+    from app.metrics import RunReport, push  # noqa: PLC0415 - only with a Pushgateway
+
+    assert run.config is not None
+    outcome = run.outcome
+    report = RunReport(
+        exit_code=code,
+        duration_s=duration_s,
+        applied=len(outcome.applied) if outcome and outcome.track else None,
+        pending=outcome.pending if outcome and outcome.track else None,
+        schema_version=outcome.current_version if outcome else None,
+        lock_wait_s=outcome.lock_wait_s if outcome and outcome.track else None,
+        database=run.database,
+    )
+    if push(run.config, report, log) or not run.config.metrics_required:
+        return code
+    if code == 0:
+        log.error(
+            "metrics.required",
+            exit_code=int(ExitCode.CONNECT),
+            message="Metrics are required (AIM_METRICS_REQUIRED) and were not pushed.",
+            hint="Check AIM_PUSHGATEWAY_URL and that the Pushgateway is reachable.",
+        )
+        return int(ExitCode.CONNECT)
+    return code
+
+
+def _dispatch(args: argparse.Namespace, config: Config, log: Logger, run: _Run) -> dict[str, Any]:
     from app import report, runner  # noqa: PLC0415 - keeps --help fast
     from app.plan import PlanOptions  # noqa: PLC0415
 
     options = PlanOptions(out_of_order=config.out_of_order, target=getattr(args, "target", None))
+    if args.command in ("validate", "verify", "new"):
+        log.info("run.started", command=args.command)
     if args.command == "validate":
         return report.validate(config, log, _conninfo_if_configured(config), args.json)
     if args.command == "verify":
@@ -228,8 +291,15 @@ def _dispatch(args: argparse.Namespace, config: Config, log: Logger) -> dict[str
     if args.command == "new":
         return report.new(config, log, " ".join(args.description))
     with _database(config, args) as conninfo:
+        from app.connect import target_fields  # noqa: PLC0415
+
+        identity = target_fields(conninfo)
+        bind(**identity)  # every line from here on names the database (never the password)
+        run.database = str(identity["db_name"]) or None
+        log.info("run.started", command=args.command)
         if args.command == "migrate":
-            outcome = runner.migrate(config, conninfo, log, options)
+            run.outcome = runner.Outcome()
+            outcome = runner.migrate(config, conninfo, log, options, outcome=run.outcome)
             return {
                 "track": outcome.track,
                 "applied": len(outcome.applied),

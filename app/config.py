@@ -63,6 +63,17 @@ def parse_log_level(text: str) -> str:
     return text.lower()
 
 
+def parse_labels(text: str) -> tuple[tuple[str, str], ...]:
+    """'namespace=prod,release=aim' -> (("namespace", "prod"), ("release", "aim"))."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", key.strip()) or not value:
+            raise ValueError("expected name=value pairs separated by commas")
+        pairs.append((key.strip(), value.strip()))
+    return tuple(pairs)
+
+
 @dataclass(frozen=True, slots=True)
 class Option:
     field: str
@@ -232,6 +243,63 @@ OPTIONS: tuple[Option, ...] = (
         "verify: server on which to create and drop scratch databases (default: embedded).",
     ),
     Option(
+        "pushgateway_url",
+        "--pushgateway-url",
+        "AIM_PUSHGATEWAY_URL",
+        str,
+        None,
+        "Push run metrics to this Prometheus Pushgateway (e.g. http://pushgateway:9091).",
+    ),
+    Option(
+        "pushgateway_job",
+        "--pushgateway-job",
+        "AIM_PUSHGATEWAY_JOB",
+        str,
+        "aim-migrate",
+        "The job label of the pushed metrics.",
+    ),
+    Option(
+        "pushgateway_grouping",
+        "--pushgateway-grouping",
+        "AIM_PUSHGATEWAY_GROUPING",
+        parse_labels,
+        (),
+        "Extra grouping labels, e.g. namespace=prod,release=aim (database=<name> is added).",
+    ),
+    Option(
+        "pushgateway_username",
+        "--pushgateway-username",
+        "AIM_PUSHGATEWAY_USERNAME",
+        str,
+        None,
+        "Basic-auth user for the Pushgateway.",
+    ),
+    Option(
+        "pushgateway_password",
+        "--pushgateway-password",
+        "AIM_PUSHGATEWAY_PASSWORD",
+        str,
+        None,
+        "Basic-auth password for the Pushgateway (prefer the variable).",
+    ),
+    Option(
+        "pushgateway_timeout",
+        "--pushgateway-timeout",
+        "AIM_PUSHGATEWAY_TIMEOUT",
+        parse_duration,
+        5.0,
+        "Timeout of the metrics push.",
+    ),
+    Option(
+        "metrics_required",
+        "--metrics-required",
+        "AIM_METRICS_REQUIRED",
+        parse_bool,
+        False,
+        "A failed metrics push fails the run (exit 4); otherwise it is only a warning.",
+        is_flag=True,
+    ),
+    Option(
         "embedded",
         "--embedded",
         "AIM_EMBEDDED",
@@ -265,6 +333,13 @@ class Config:
     out_of_order: bool
     strict: bool
     dev_database_url: str | None
+    pushgateway_url: str | None
+    pushgateway_job: str
+    pushgateway_grouping: tuple[tuple[str, str], ...]
+    pushgateway_username: str | None
+    pushgateway_password: str | None
+    pushgateway_timeout: float
+    metrics_required: bool
     embedded: bool
 
     @property
@@ -284,7 +359,8 @@ def resolve(cli_values: Mapping[str, object], environ: Mapping[str, str] | None 
             try:
                 values[option.field] = option.parse(env[option.env])
             except ValueError as exc:
-                shown = "" if option.env.startswith("DATABASE_URL") else f" {env[option.env]!r}"
+                secret = option.env.startswith("DATABASE_URL") or "PASSWORD" in option.env
+                shown = "" if secret else f" {env[option.env]!r}"
                 raise ConfigError(
                     f"{option.env} has an invalid value{shown}: {exc}.",
                     hint=f"Fix or unset {option.env}.",

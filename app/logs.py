@@ -53,7 +53,7 @@ def configure(
     if log_format == "json":
         renderer = structlog.processors.JSONRenderer()
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=out.isatty())
+        renderer = ConsoleRenderer(colors=out.isatty())
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -81,3 +81,97 @@ def bind(**fields: Any) -> None:
 
 def new_run_id() -> str:
     return uuid.uuid4().hex[:16]
+
+
+_RESET, _BOLD, _RED, _GREEN, _YELLOW, _DIM = (
+    "\x1b[0m",
+    "\x1b[1m",
+    "\x1b[31m",
+    "\x1b[32m",
+    "\x1b[33m",
+    "\x1b[2m",
+)
+_RULE = "═" * 60
+# Fields every line has; the console shows them once, in the banner, not on every line.
+_CONTEXT = {"timestamp", "level", "event", "run_id", "version", "db_host", "db_port", "db_name"}
+_TRACKS = {
+    "baseline": "Fresh database detected: applying the consolidated baseline",
+    "chain": "Fresh database, no baseline file: applying the incremental chain",
+    "incremental": "Existing database detected: applying incremental migrations",
+}
+
+
+class ConsoleRenderer:
+    """A readable rendering of the same events, in the spirit of the original runner's banner."""
+
+    def __init__(self, colors: bool) -> None:
+        self._colors = colors
+
+    def _paint(self, color: str, text: str) -> str:
+        return f"{color}{text}{_RESET}" if self._colors else text
+
+    def __call__(self, logger: object, method: str, event: dict[str, Any]) -> str:
+        name = str(event.get("event", ""))
+        line = self._sentence(name, event)
+        if line is None:
+            extras = " ".join(f"{k}={v}" for k, v in event.items() if k not in _CONTEXT)
+            line = f"  · {name} {extras}".rstrip()
+        level = event.get("level")
+        if level == "error":
+            line = self._paint(_RED, line)
+            if event.get("hint"):
+                line += "\n    " + self._paint(_YELLOW, f"→ {event['hint']}")
+        elif level == "warning":
+            line = self._paint(_YELLOW, line)
+        return line
+
+    def _sentence(self, name: str, e: dict[str, Any]) -> str | None:
+        if name == "run.started":
+            title = f"aim-migrate {e.get('version', '')} · {e.get('command', '')}"
+            where = (
+                f"{e['db_host']}:{e.get('db_port')}/{e.get('db_name')}" if "db_host" in e else ""
+            )
+            return self._paint(_BOLD, f"{_RULE}\n  {title}  {where}\n{_RULE}")
+        if name == "db.connected":
+            number = int(e.get("server_version") or 0)
+            version = f"{number // 10000}.{number % 10000}"
+            return f"  ✓ connected (PostgreSQL {version}, user {e.get('user')})"
+        if name == "lock.waiting":
+            return (
+                f"  … waiting for the migration lock, held by pid {e.get('holder_pid')} "
+                f"({e.get('holder_application')}) for {e.get('waited_s')} s"
+            )
+        if name == "lock.acquired":
+            return f"  ✓ lock acquired (waited {e.get('waited_s')} s)"
+        if name == "db.detected":
+            track, pending = str(e.get("track")), e.get("pending")
+            if not pending and track == "incremental":
+                current = e.get("current_version")
+                return f"  ✓ Existing database at version {current}: no pending migrations"
+            if track == "baseline":
+                return f"  {_TRACKS[track]}" + (f", then {pending} newer" if pending else "")
+            return f"  {_TRACKS.get(track, track)} ({pending} pending)"
+        if name == "migration.started":
+            return f"  ⚡ applying {e.get('migration')} ..."
+        if name == "migration.applied":
+            recorded = (
+                f", recorded {e['recorded']} contained migrations" if e.get("recorded") else ""
+            )
+            return self._paint(
+                _GREEN, f"  ✓ {e.get('migration')} ({e.get('duration_ms')} ms{recorded})"
+            )
+        if name == "run.finished":
+            ok = e.get("exit_code") == 0
+            verdict = (
+                "✅ All migrations applied successfully"
+                if ok
+                else f"❌ Failed (exit {e.get('exit_code')})"
+            )
+            return self._paint(
+                _BOLD + (_GREEN if ok else _RED),
+                f"{_RULE}\n  {verdict} ({e.get('duration_ms')} ms)\n{_RULE}",
+            )
+        if e.get("message"):
+            mark = "✗" if e.get("level") == "error" else "⚠"
+            return f"  {mark} {e['message']}"
+        return None

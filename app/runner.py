@@ -55,7 +55,7 @@ def load_source(config: Config) -> files.MigrationSet:
 @contextmanager
 def session(conninfo: str, config: Config, log: Logger) -> Iterator[psycopg.Connection[TupleRow]]:
     """A connection; every later log line carries the database identity (never the password)."""
-    bind(**target_fields(conninfo))
+    bind(**target_fields(conninfo))  # verify's scratch databases rebind it
     conn = connect(conninfo, config, log)
     try:
         yield conn
@@ -69,11 +69,13 @@ def migrate(
     log: Logger,
     options: PlanOptions,
     source: files.MigrationSet | None = None,
+    outcome: Outcome | None = None,
 ) -> Outcome:
-    """Apply what is pending. `source` replaces the migrations directory (verify uses it)."""
+    """Apply what is pending. `source` replaces the migrations directory (verify uses it);
+    `outcome` is filled in as the run goes, so a caller still has it after a failure."""
     source = source or load_source(config)
     table = Table(config.schema, config.history_table)
-    outcome = Outcome()
+    outcome = outcome if outcome is not None else Outcome()
     with session(conninfo, config, log) as conn:
         first = plan(source, inspect(conn, table, config.sentinel_table), options, locked=False)
         _fill(outcome, first)

@@ -69,11 +69,16 @@ def admin_url() -> Iterator[str]:
         server.cleanup()
 
 
+# Planted in every test database URL (the test servers trust local connections, so it is
+# never checked); no output of any run may ever contain it.
+PLANTED_PASSWORD = "planted-Pw-" + uuid.uuid4().hex[:10]
+
+
 def url_for(admin_url: str, dbname: str, **overrides: str) -> str:
-    params = pg_conninfo.conninfo_to_dict(admin_url)
-    params["dbname"] = dbname
+    params: dict[str, Any] = {**pg_conninfo.conninfo_to_dict(admin_url), "dbname": dbname}
+    params["password"] = PLANTED_PASSWORD
     params.update(overrides)
-    return pg_conninfo.make_conninfo(**params)
+    return pg_conninfo.make_conninfo("", **params)
 
 
 @dataclass
@@ -141,6 +146,9 @@ class Run:
     stdout: str
     stderr: str
 
+    def __post_init__(self) -> None:
+        assert PLANTED_PASSWORD not in self.stdout + self.stderr, "the password leaked"
+
     @property
     def events(self) -> list[dict[str, Any]]:
         """Every log line (one JSON object per line), parsed; a malformed one fails the test.
@@ -207,3 +215,80 @@ def start_cli(
 def finish(proc: subprocess.Popen[str], timeout: float = 120) -> Run:
     stdout, stderr = proc.communicate(timeout=timeout)
     return Run(proc.returncode, stdout, stderr)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Pushgateway:
+    url: str
+
+    def groups(self) -> list[dict[str, Any]]:
+        import urllib.request
+
+        with urllib.request.urlopen(f"{self.url}/api/v1/metrics", timeout=5) as response:
+            return list(json.load(response)["data"])
+
+    def metrics(self, **labels: str) -> dict[str, tuple[float, dict[str, str]]]:
+        """name -> (value, labels) of the one group whose grouping labels include `labels`."""
+        groups = [g for g in self.groups() if labels.items() <= g["labels"].items()]
+        assert len(groups) == 1, groups
+        out = {}
+        for name, family in groups[0].items():
+            if name.startswith("aim_migrate_"):
+                (sample,) = family["metrics"]
+                out[name] = (float(sample["value"]), sample["labels"])
+        return out
+
+
+def start_pushgateway(
+    tmp_dir: Path, web_config: str | None = None
+) -> tuple[subprocess.Popen[bytes], Pushgateway]:
+    binary = shutil.which("prometheus-pushgateway") or shutil.which("pushgateway")
+    if binary is None:
+        message = "prometheus-pushgateway is not installed (scripts/test installs it as root)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    port = _free_port()
+    args = [binary, f"--web.listen-address=127.0.0.1:{port}", "--persistence.file="]
+    if web_config is not None:
+        config = tmp_dir / "web.yml"
+        config.write_text(web_config)
+        args.append(f"--web.config.file={config}")
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    gateway = Pushgateway(f"http://127.0.0.1:{port}")
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(f"{gateway.url}/-/ready", timeout=1).close()
+            break
+        except urllib.error.HTTPError:
+            break  # answering (401 with basic auth on): ready
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("the Pushgateway did not start")
+            time.sleep(0.05)
+    return proc, gateway
+
+
+@pytest.fixture(scope="session")
+def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pushgateway]:
+    """A real Pushgateway (Debian's prometheus-pushgateway) on a free loopback port."""
+    proc, gateway = start_pushgateway(tmp_path_factory.mktemp("pushgateway"))
+    try:
+        yield gateway
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
