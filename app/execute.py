@@ -327,6 +327,19 @@ def _describe(name: str, failure: _StatementFailed, transactional: bool) -> Migr
             line = lines.locate(statement.offset + body.end())[0] + int(inner.group(1)) - 1
     where = f"{sql_file.path.name}:{line}" + (f":{column}" if column else "")
     message = diag.message_primary or str(failure.error).strip()
+    if diag.sqlstate == "42501":  # insufficient_privilege
+        return MigrationError(
+            f"Migration {name} failed at {where}: {message}",
+            hint="The database user lacks a privilege this statement needs (it was rolled "
+            "back). Run migrations as the role that owns the schema, or grant it what the "
+            "README's 'Privileges' section lists.",
+            migration=name,
+            file=str(sql_file.path),
+            line=line,
+            column=column,
+            sqlstate=diag.sqlstate,
+            error=message,
+        )
     return MigrationError(
         f"Migration {name} failed at {where}: {message}",
         hint=(

@@ -104,8 +104,16 @@ def select_rows_sql(table: Table, present: frozenset[str]) -> sql.Composed:
 
 
 def ensure_schema(conn: Connection[TupleRow], table: Table) -> None:
-    """The target schema, created inside the first transaction so migrations land in it."""
-    conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(table.schema)))
+    """The target schema, created inside the first transaction so migrations land in it.
+
+    Checked first: CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the
+    schema exists, which a role that only owns its schema does not have.
+    """
+    exists = conn.execute(
+        "SELECT 1 FROM pg_namespace WHERE nspname = %s", (table.schema,)
+    ).fetchone()
+    if exists is None:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(table.schema)))
 
 
 def upgrade(conn: Connection[TupleRow], table: Table) -> list[str]:

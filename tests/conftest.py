@@ -112,7 +112,12 @@ class Database:
         )
 
     def advisory_locks(self) -> int:
-        return int(self.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"))
+        return int(
+            self.scalar(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+        )
 
 
 @pytest.fixture

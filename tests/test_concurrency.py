@@ -26,7 +26,10 @@ def wait_for(condition, what: str, limit: float = 30.0) -> None:  # type: ignore
         time.sleep(0.05)
 
 
-SLEEPING = "FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%%' AND pid <> pg_backend_pid()"
+SLEEPING = (
+    "FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%%' AND pid <> pg_backend_pid() "
+    "AND datname = current_database()"
+)
 
 
 def wait_for_sleeping_statement(database: Database) -> None:

@@ -196,6 +196,13 @@ def test_success_failure_and_interruption_are_pushed(
         "database": database.name,
     }  # no instance label: a dead pod leaves nothing behind
 
+    import urllib.request
+
+    from tests.conftest import PLANTED_PASSWORD
+
+    with urllib.request.urlopen(f"{pushgateway.url}/metrics", timeout=5) as response:
+        assert PLANTED_PASSWORD not in response.read().decode()  # not in any label
+
     write_migrations(migrations, {"003_c.sql": "SELECT 1/0;"})
     failed = run_cli(["migrate"], database.url, migrations, **metrics_env(pushgateway, release))
     assert failed.code == 1
