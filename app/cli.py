@@ -10,7 +10,6 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -63,7 +62,91 @@ class _Parser(argparse.ArgumentParser):
         raise ConfigError(f"{message}.", hint=f"See '{self.prog} --help'.", event="usage.invalid")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_common_options(parser: argparse.ArgumentParser) -> None:
+    for option in OPTIONS:
+        default = "" if option.default is None else f", default {option.default}"
+        help_text = f"{option.help} [{option.env}{default}]"
+        if option.is_flag:
+            parser.add_argument(
+                option.flag, dest=option.field, action="store_true", default=None, help=help_text
+            )
+        else:
+            parser.add_argument(
+                option.flag,
+                dest=option.field,
+                default=None,
+                help=help_text,
+                metavar=option.field.upper().replace("_", "-"),
+            )
+    parser.add_argument(
+        "--embedded-dir",
+        type=Path,
+        default=None,
+        help="With --embedded: keep the embedded database in this directory "
+        "between runs (default: a temporary directory, deleted at exit).",
+    )
+
+
+def _add_command_options(name: str, parser: argparse.ArgumentParser) -> None:
+    if name in ("status", "plan", "validate", "verify"):
+        parser.add_argument("--json", action="store_true", help="print JSON")
+    if name in ("migrate", "plan"):
+        parser.add_argument(
+            "--target",
+            type=int,
+            default=None,
+            help="migrate up to and including this version, no further",
+        )
+    if name == "plan":
+        parser.add_argument("--check", action="store_true", help="exit 3 if anything is pending")
+    elif name == "baseline":
+        parser.add_argument(
+            "--version",
+            dest="at_version",
+            type=int,
+            required=True,
+            help="the last migration the database's schema already contains",
+        )
+    elif name == "repair":
+        parser.add_argument(
+            "--reason", required=True, help="why (stored in the history and logged); required"
+        )
+        parser.add_argument(
+            "--only",
+            metavar="VERSION",
+            default=None,
+            help="repair only this history row (e.g. 031_add_index)",
+        )
+    elif name == "verify":
+        parser.add_argument(
+            "--ignore-names",
+            action="store_true",
+            help="match constraints and indexes by definition, not by name",
+        )
+        parser.add_argument(
+            "--fix-hint",
+            action="store_true",
+            help="print the differing objects as the chain builds them, as SQL",
+        )
+    elif name == "new":
+        parser.add_argument("description", nargs="+", help="what the migration does")
+
+
+_COMMAND_HELP = {
+    "migrate": "apply pending migrations",
+    "status": "applied / pending / track",
+    "plan": "what migrate would do",
+    "validate": "check files (and checksums)",
+    "baseline": "record an existing database as being at a version",
+    "repair": "clear unfinished records, accept reviewed checksum changes",
+    "verify": "prove that the baseline and the incremental chain agree",
+    "new": "create the next migration file",
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `only`, just that command gets its options (a pod start pays for
+    building one command's options, not eight)."""
     parser = _Parser(
         prog="aim-migrate",
         description="Dual-track PostgreSQL migrations: a fresh database gets the consolidated "
@@ -73,85 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"aim-migrate {__version__}")
-    common = _Parser(add_help=False)
-    for option in OPTIONS:
-        default = "" if option.default is None else f", default {option.default}"
-        help_text = f"{option.help} [{option.env}{default}]"
-        if option.is_flag:
-            common.add_argument(
-                option.flag, dest=option.field, action="store_true", default=None, help=help_text
-            )
-        else:
-            common.add_argument(
-                option.flag,
-                dest=option.field,
-                default=None,
-                help=help_text,
-                metavar=option.field.upper().replace("_", "-"),
-            )
-    common.add_argument(
-        "--embedded-dir",
-        type=Path,
-        default=None,
-        help="With --embedded: keep the embedded database in this directory "
-        "between runs (default: a temporary directory, deleted at exit).",
-    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    migrate = sub.add_parser("migrate", parents=[common], help="apply pending migrations")
-    migrate.add_argument(
-        "--target",
-        type=int,
-        default=None,
-        help="migrate up to and including this version, no further",
-    )
-    status = sub.add_parser("status", parents=[common], help="applied / pending / track")
-    status.add_argument("--json", action="store_true", help="print JSON")
-    plan = sub.add_parser("plan", parents=[common], help="what migrate would do")
-    plan.add_argument("--json", action="store_true", help="print JSON")
-    plan.add_argument("--check", action="store_true", help="exit 3 if anything is pending")
-    plan.add_argument("--target", type=int, default=None, help="plan up to this version")
-    validate = sub.add_parser("validate", parents=[common], help="check files (and checksums)")
-    validate.add_argument("--json", action="store_true", help="print JSON")
-    baseline = sub.add_parser(
-        "baseline", parents=[common], help="record an existing database as being at a version"
-    )
-    baseline.add_argument(
-        "--version",
-        dest="at_version",
-        type=int,
-        required=True,
-        help="the last migration the database's schema already contains",
-    )
-    repair = sub.add_parser(
-        "repair",
-        parents=[common],
-        help="clear unfinished records, accept reviewed checksum changes",
-    )
-    repair.add_argument(
-        "--reason", required=True, help="why (stored in the history and logged); required"
-    )
-    repair.add_argument(
-        "--only",
-        metavar="VERSION",
-        default=None,
-        help="repair only this history row (e.g. 031_add_index)",
-    )
-    verify = sub.add_parser(
-        "verify", parents=[common], help="prove that the baseline and the incremental chain agree"
-    )
-    verify.add_argument("--json", action="store_true", help="print JSON")
-    verify.add_argument(
-        "--ignore-names",
-        action="store_true",
-        help="match constraints and indexes by definition, not by name",
-    )
-    verify.add_argument(
-        "--fix-hint",
-        action="store_true",
-        help="print the differing objects as the chain builds them, as SQL",
-    )
-    new = sub.add_parser("new", parents=[common], help="create the next migration file")
-    new.add_argument("description", nargs="+", help="what the migration does")
+    for name, help_text in _COMMAND_HELP.items():
+        command = sub.add_parser(name, help=help_text)
+        if only is None or only == name:
+            _add_common_options(command)
+            _add_command_options(name, command)
     return parser
 
 
@@ -161,14 +171,16 @@ def _with_default_command(argv: list[str]) -> list[str]:
     return argv
 
 
-@dataclass(slots=True)
 class _Run:
     """What the end of a run reports, whatever happened before it."""
 
-    command: str
-    config: Config | None = None
-    outcome: Outcome | None = None
-    database: str | None = None
+    __slots__ = ("command", "config", "database", "outcome")
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self.config: Config | None = None
+        self.outcome: Outcome | None = None
+        self.database: str | None = None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -180,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary: dict[str, Any] = {}
     _install_signal_handlers()
     try:
-        args = build_parser().parse_args(args_list)
+        args = build_parser(run.command).parse_args(args_list)
         run.config = _config(args)
         log = configure(run.config.log_format, run.config.log_level, _stream(run.command), run_id)
         summary = _dispatch(args, run.config, log, run)
@@ -278,8 +290,11 @@ def _push_metrics(run: _Run, code: int, duration_s: float, log: Logger) -> int:
 
 
 def _dispatch(args: argparse.Namespace, config: Config, log: Logger, run: _Run) -> dict[str, Any]:
-    from app import report, runner  # noqa: PLC0415 - keeps --help fast
+    from app import runner  # noqa: PLC0415 - keeps --help fast
     from app.plan import PlanOptions  # noqa: PLC0415
+
+    if args.command in ("validate", "verify", "new", "status", "plan"):
+        from app import report  # noqa: PLC0415 - only the reporting commands need it
 
     options = PlanOptions(out_of_order=config.out_of_order, target=getattr(args, "target", None))
     if args.command in ("validate", "verify", "new"):

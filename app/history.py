@@ -6,9 +6,8 @@ The table keeps the original runner's two columns (`version` = file name without
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from psycopg import sql
 
@@ -45,8 +44,7 @@ STARTED = "started"
 FAILED = "failed"
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryRow:
+class HistoryRow(NamedTuple):
     version: str
     applied_at: datetime | None = None
     version_number: int | None = None
@@ -64,8 +62,7 @@ class HistoryRow:
         return self.version.removesuffix(".up")
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     """A row to write: one migration that is now part of the database."""
 
     version: str
@@ -77,8 +74,7 @@ class Record:
     status: str = APPLIED
 
 
-@dataclass(frozen=True, slots=True)
-class Table:
+class Table(NamedTuple):
     schema: str
     name: str
 

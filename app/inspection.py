@@ -6,8 +6,7 @@ at most: one catalog probe, then the history rows if there is a history table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from app.errors import ValidationError
 from app.history import COLUMNS, HistoryRow, Table, select_rows_sql
@@ -33,8 +32,7 @@ SELECT n.oid IS NOT NULL,
 """
 
 
-@dataclass(frozen=True, slots=True)
-class DatabaseState:
+class DatabaseState(NamedTuple):
     schema_exists: bool
     history_columns: frozenset[str] | None  # None: there is no history table
     sentinel_exists: bool
@@ -78,3 +76,43 @@ def inspect(conn: Connection[TupleRow], table: Table, sentinel: str) -> Database
         rows=rows,
         backend_pid=int(backend_pid),
     )
+
+
+_UP_TO_DATE = """
+WITH files AS (
+    SELECT * FROM unnest(%(names)s::text[], %(checksums)s::text[]) AS f(name, checksum)
+), h AS (
+    -- Every column is named so that an older table shape fails here and takes the full path.
+    SELECT regexp_replace(version, '\\.up$', '') AS name, checksum, status, track,
+           version_number, description, applied_by, duration_ms, reason, applied_at
+      FROM {table}
+)
+SELECT NOT EXISTS (SELECT 1 FROM h)
+    OR EXISTS (SELECT 1 FROM files f LEFT JOIN h ON h.name = f.name
+                WHERE h.name IS NULL OR h.checksum IS DISTINCT FROM f.checksum)
+    OR EXISTS (SELECT 1 FROM h WHERE h.status <> 'applied' OR h.track IS NULL)
+    OR EXISTS (SELECT 1 FROM h LEFT JOIN files f ON f.name = h.name
+                WHERE f.name IS NULL AND h.track <> 'baseline' AND h.name !~ '^V[0-9]+__'),
+       (SELECT max(version_number) FROM h WHERE track <> 'baseline')
+"""
+
+
+def up_to_date(
+    conn: Connection[TupleRow], table: Table, names: list[str], checksums: list[str]
+) -> tuple[bool, int | None]:
+    """The every-pod-start question in one round trip: does the history hold exactly these
+    migrations with these checksums, and nothing unfinished, unknown or to adopt?
+
+    (True, version) only when the full inspection and plan would also find nothing to do;
+    (False, None) whenever anything needs a closer look, including a missing or older table.
+    """
+    from psycopg import errors, sql  # noqa: PLC0415 - psycopg is loaded already
+
+    query = sql.SQL(_UP_TO_DATE).format(table=table.ident)
+    try:
+        row = conn.execute(query, {"names": names, "checksums": checksums}).fetchone()
+    except (errors.UndefinedTable, errors.UndefinedColumn, errors.InvalidSchemaName):
+        return False, None
+    assert row is not None
+    needs_look, version = row
+    return (False, None) if needs_look else (True, version)

@@ -11,7 +11,7 @@ Given the files and what the database holds, decide:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.errors import MigrationError, ValidationError
 from app.history import APPLIED, BASELINE, LEGACY, HistoryRow, Record
@@ -26,14 +26,12 @@ TRACK_CHAIN = "chain"  # fresh database, no baseline file: every incremental in 
 TRACK_INCREMENTAL = "incremental"  # existing database: what its history lacks
 
 
-@dataclass(frozen=True, slots=True)
-class PlanOptions:
+class PlanOptions(NamedTuple):
     out_of_order: bool = False
     target: int | None = None  # apply nothing above this version
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(NamedTuple):
     track: str
     baseline: Baseline | None  # set on the baseline track only
     contained: tuple[Migration, ...]  # recorded with the baseline, not executed
@@ -121,7 +119,7 @@ def _plan_existing(
             "and for the objects the file creates or drops, finish or undo them by hand, then "
             "run 'aim-migrate repair --reason \"...\"' to clear the record so it is retried.",
             event="migration.incomplete",
-            version=row.version,
+            migration=row.version,
             status=row.status,
         )
 
@@ -140,7 +138,7 @@ def _plan_existing(
             "incremental migration that baseline consolidated"
             + (f" (the current baseline file declares {declared})." if declared else "."),
             event="history.ambiguous_baseline",
-            version=row.version,
+            migration=row.version,
         )
 
     _check_checksums(incremental_rows, files)

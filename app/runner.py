@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -21,10 +20,8 @@ from app import history
 from app import source as files
 from app.connect import apply_session_settings, connect, runner_identity, target_fields
 from app.errors import ValidationError
-from app.execute import Executor
 from app.history import Record, Table
-from app.inspection import inspect
-from app.lock import AdvisoryLock
+from app.inspection import inspect, up_to_date
 from app.logs import bind
 from app.plan import Plan, PlanOptions, plan
 
@@ -32,18 +29,28 @@ if TYPE_CHECKING:
     from psycopg.rows import TupleRow
 
     from app.config import Config
+    from app.lock import AdvisoryLock
     from app.logs import Logger
     from app.sqltext import Statement
 
 
-@dataclass(slots=True)
 class Outcome:
-    track: str | None = None
-    applied: list[str] = field(default_factory=list)
-    recorded: list[str] = field(default_factory=list)
-    pending: int = 0
-    current_version: int | None = None
-    lock_wait_s: float = 0.0
+    """What a run did, filled in as it goes (a plain class: imported on every pod start)."""
+
+    __slots__ = ("applied", "current_version", "lock_wait_s", "pending", "recorded", "track")
+
+    def __init__(
+        self,
+        track: str | None = None,
+        recorded: list[str] | None = None,
+        current_version: int | None = None,
+    ) -> None:
+        self.track = track
+        self.applied: list[str] = []
+        self.recorded: list[str] = recorded or []
+        self.pending = 0
+        self.current_version = current_version
+        self.lock_wait_s = 0.0
 
 
 def load_source(config: Config) -> files.MigrationSet:
@@ -77,6 +84,18 @@ def migrate(
     table = Table(config.schema, config.history_table)
     outcome = outcome if outcome is not None else Outcome()
     with session(conninfo, config, log) as conn:
+        if options.target is None and source.migrations:
+            done, version = up_to_date(
+                conn,
+                table,
+                [m.name for m in source.migrations],
+                [m.file.checksum for m in source.migrations],
+            )
+            if done:  # the common case: every pod start after the first
+                _report(source.notices, log)
+                outcome.track, outcome.pending, outcome.current_version = "incremental", 0, version
+                log.info("db.detected", track="incremental", pending=0, current_version=version)
+                return outcome
         first = plan(source, inspect(conn, table, config.sentinel_table), options, locked=False)
         _fill(outcome, first)
         if first.is_noop:
@@ -86,6 +105,9 @@ def migrate(
             )
             return outcome
         statements = preflight(first)  # bad files fail here, before the lock and any change
+        from app.execute import Executor  # noqa: PLC0415 - not needed when nothing is pending
+        from app.lock import AdvisoryLock  # noqa: PLC0415
+
         apply_session_settings(conn, config)
         lock = AdvisoryLock(conn, config.lock_key_name, log)
         lock.acquire(config.lock_timeout)
@@ -125,9 +147,11 @@ def mark_baseline(config: Config, conninfo: str, log: Logger, version: int) -> O
         raise ValidationError(
             f"No migration file has version {version}.",
             hint="Give the version of an existing migration file.",
-            version=version,
+            at_version=version,
         )
     table = Table(config.schema, config.history_table)
+    from app.lock import AdvisoryLock  # noqa: PLC0415
+
     with session(conninfo, config, log) as conn:
         lock = AdvisoryLock(conn, config.lock_key_name, log)
         lock.acquire(config.lock_timeout)
@@ -147,7 +171,7 @@ def mark_baseline(config: Config, conninfo: str, log: Logger, version: int) -> O
             _release_quietly(lock, conn, log)
             raise
         lock.release()
-    log.info("history.marked", version=version, recorded=[r.version for r in records])
+    log.info("history.marked", at_version=version, recorded=[r.version for r in records])
     return Outcome(track="marked", recorded=[r.version for r in records], current_version=version)
 
 
@@ -201,6 +225,8 @@ def repair(
     table = Table(config.schema, config.history_table)
     cleared: list[str] = []
     rechecked: list[str] = []
+    from app.lock import AdvisoryLock  # noqa: PLC0415
+
     with session(conninfo, config, log) as conn:
         lock = AdvisoryLock(conn, config.lock_key_name, log)
         lock.acquire(config.lock_timeout)

@@ -18,9 +18,8 @@ import hashlib
 import itertools
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.errors import ValidationError
 from app.sqltext import LineIndex, SqlSyntaxError, Statement, split_statements
@@ -33,16 +32,18 @@ _MIGRATION_DIRECTIVES = {"no-transaction"}
 _DOWN_DIRECTIVES = {"data-loss", "no-transaction"}
 
 
-@dataclass(frozen=True, slots=True)
-class SqlFile:
-    path: Path
+class SqlFile(NamedTuple):
+    location: str  # the file's path (a str: pathlib costs more than reading a small file)
     text: str
     checksum: str  # SHA-256 of the file's bytes, hex
     directives: dict[str, tuple[str, int]]  # directive -> (value, line it is written on)
 
+    @property
+    def path(self) -> Path:
+        return Path(self.location)
 
-@dataclass(frozen=True, slots=True)
-class Migration:
+
+class Migration(NamedTuple):
     number: int
     name: str  # the history key: the file name without `.up` / `.sql`
     description: str
@@ -58,25 +59,22 @@ class Migration:
         return (self.number, self.name)
 
 
-@dataclass(frozen=True, slots=True)
-class Baseline:
+class Baseline(NamedTuple):
     name: str  # e.g. V1__consolidated_schema
     file: SqlFile
     version: int  # the last incremental version the baseline already contains
     version_source: str  # "declared" (header) or "override" (configuration)
 
 
-@dataclass(frozen=True, slots=True)
-class Notice:
+class Notice(NamedTuple):
     """A finding that is worth a warning (or an error under --strict)."""
 
     code: str
     message: str
-    fields: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class MigrationSet:
+class MigrationSet(NamedTuple):
     directory: Path
     baseline: Baseline | None
     migrations: tuple[Migration, ...]  # sorted by (number, name)
@@ -94,12 +92,14 @@ def load(
     baselines: list[tuple[int, str, SqlFile]] = []
     forward: dict[str, tuple[int, str, SqlFile]] = {}
     downs: dict[str, SqlFile] = {}
-    with os.scandir(root) as entries:
-        names = sorted(entry.name for entry in entries)
-    for name in names:
-        if name.startswith(".") or not name.endswith(".sql"):
-            continue  # README files, editor droppings, ConfigMap `..data` links
-        path = root / name
+    with os.scandir(root) as scan:
+        # README files, editor droppings and ConfigMap `..data` links are not migrations.
+        entries = sorted(
+            (e for e in scan if e.name.endswith(".sql") and not e.name.startswith(".")),
+            key=lambda e: e.name,
+        )
+    for entry in entries:
+        name, path = entry.name, entry.path
         baseline_match = _BASELINE_NAME.fullmatch(name)
         migration_match = _MIGRATION_NAME.fullmatch(name)
         if baseline_match is None and migration_match is None:
@@ -108,9 +108,9 @@ def load(
                 hint="Name incremental migrations NNN_description.sql (or .up.sql/.down.sql) "
                 "and the baseline V<n>__description.sql; descriptions use letters, digits, "
                 "'_' and '-'.",
-                file=str(path),
+                file=path,
             )
-        sql_file = _read(path, root)
+        sql_file = _read(entry, root)
         if baseline_match is not None:
             baselines.append((int(baseline_match.group(1)), name[: -len(".sql")], sql_file))
             continue
@@ -126,7 +126,7 @@ def load(
             raise ValidationError(
                 f"Two files define migration {key!r}: {forward[key][2].path.name} and {name}.",
                 hint="Keep either NNN_name.sql or NNN_name.up.sql, not both.",
-                file=str(path),
+                file=path,
             )
         forward[key] = (number, migration_match.group(2), sql_file)
 
@@ -179,29 +179,30 @@ def _resolve_directory(directory: Path) -> Path:
     return root
 
 
-def _read(path: Path, root: Path) -> SqlFile:
-    if path.is_symlink():
-        target = path.resolve()
+def _read(entry: os.DirEntry[str], root: Path) -> SqlFile:
+    name, location = entry.name, entry.path
+    if entry.is_symlink():
+        target = Path(location).resolve()
         if not target.is_relative_to(root):
             raise ValidationError(
-                f"Migration file {path.name} is a symlink to {str(target)!r}, outside the "
+                f"Migration file {name} is a symlink to {str(target)!r}, outside the "
                 "migrations directory.",
                 hint="Copy the file into the migrations directory; links may only point inside it.",
-                file=str(path),
+                file=location,
             )
-    if path.is_dir():
+    if entry.is_dir():
         raise ValidationError(
-            f"{path.name} is a directory, not a migration file.",
+            f"{name} is a directory, not a migration file.",
             hint="Rename or remove the directory.",
-            file=str(path),
+            file=location,
         )
     try:
-        data = path.read_bytes()
+        data = _read_bytes(location)
     except OSError as exc:
         raise ValidationError(
-            f"Cannot read migration file {path.name}: {exc.strerror}.",
+            f"Cannot read migration file {name}: {exc.strerror}.",
             hint="Check the file's permissions and that the volume is mounted.",
-            file=str(path),
+            file=location,
         ) from None
     try:
         text = data.decode("utf-8")
@@ -209,16 +210,30 @@ def _read(path: Path, root: Path) -> SqlFile:
         prefix = data[: exc.start].decode("utf-8")  # valid up to the first bad byte
         line, column = LineIndex(prefix).locate(len(prefix))
         raise ValidationError(
-            f"Migration file {path.name} is not valid UTF-8 (line {line}, column {column}).",
+            f"Migration file {name} is not valid UTF-8 (line {line}, column {column}).",
             hint="Re-save the file as UTF-8.",
-            file=str(path),
+            file=location,
             line=line,
             column=column,
         ) from None
-    return SqlFile(path, text, hashlib.sha256(data).hexdigest(), _directives(path, text))
+    return SqlFile(
+        location, text, hashlib.sha256(data).hexdigest(), _directives(name, location, text)
+    )
 
 
-def _directives(path: Path, text: str) -> dict[str, tuple[str, int]]:
+def _read_bytes(location: str) -> bytes:
+    """os-level reads: with thousands of small files, io.open's wrappers cost more than the I/O."""
+    fd = os.open(location, os.O_RDONLY)
+    try:
+        chunks = [os.read(fd, 1 << 16)]
+        while len(chunks[-1]) == 1 << 16:  # a short read of a regular file is its end
+            chunks.append(os.read(fd, 1 << 16))
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _directives(name: str, location: str, text: str) -> dict[str, tuple[str, int]]:
     """Parse `-- aim-migrate:` lines in the leading comment block."""
     found: dict[str, tuple[str, int]] = {}
     pos, line_no = 0, 0
@@ -240,9 +255,9 @@ def _directives(path: Path, text: str) -> dict[str, tuple[str, int]]:
             key, _, value = item.partition("=")
             if key in found:
                 raise ValidationError(
-                    f"{path.name}:{line_no}: directive {key!r} is given twice.",
+                    f"{name}:{line_no}: directive {key!r} is given twice.",
                     hint="Keep one.",
-                    file=str(path),
+                    file=location,
                     line=line_no,
                 )
             found[key] = (value, line_no)
@@ -276,7 +291,7 @@ def _duplicate_numbers(migrations: tuple[Migration, ...]) -> list[Notice]:
                     "source.duplicate_version",
                     f"Migrations {previous.name} and {current.name} share version "
                     f"{current.number}; they run in name order, each as its own migration.",
-                    {"file": str(current.file.path), "version": current.number},
+                    {"file": str(current.file.path), "number": current.number},
                 )
             )
     return notices
@@ -325,7 +340,7 @@ def _baseline(
             hint="Fix the baseline-version header (or AIM_BASELINE_VERSION) to name the last "
             "incremental migration the baseline consolidates.",
             file=str(sql_file.path),
-            version=version,
+            declared_version=version,
             source=source,
         )
     return Baseline(name=name, file=sql_file, version=version, version_source=source)

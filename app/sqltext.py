@@ -10,11 +10,11 @@ block comments, line comments, and `BEGIN ATOMIC ... END` function bodies.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
-_TOKEN = re.compile(
-    r"""
+_LEXEME_PATTERN = r"""
     (?P<ws>\s+)
   | (?P<line_comment>--[^\n]*)
   | (?P<block_comment>/\*)
@@ -25,11 +25,18 @@ _TOKEN = re.compile(
   | (?P<word>[A-Za-z_\x80-\U0010ffff][A-Za-z_0-9$\x80-\U0010ffff]*)
   | (?P<semi>;)
   | (?P<other>[^\s'"$;A-Za-z_\x80-\U0010ffff/\-]+|.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_ESTRING_BODY = re.compile(r"(?:[^'\\]|\\.|'')*+'", re.DOTALL)  # possessive: no backtracking
-_BLOCK_COMMENT_EDGE = re.compile(r"/\*|\*/")
+    """
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Compiled on first use: a run with nothing pending never splits a file."""
+    return (
+        re.compile(_LEXEME_PATTERN, re.VERBOSE | re.DOTALL),
+        re.compile(r"(?:[^'\\]|\\.|'')*+'", re.DOTALL),  # E'' body; possessive: no backtracking
+        re.compile(r"/\*|\*/"),
+    )
+
 
 _TRANSACTION_CONTROL = {"BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT"}
 _NEEDS_NO_TRANSACTION = {"VACUUM"}
@@ -42,8 +49,7 @@ class SqlSyntaxError(ValueError):
         self.column = column
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
+class Statement(NamedTuple):
     text: str  # the exact characters of the statement, without the terminating semicolon
     offset: int  # index of `text` in the file
     line: int  # line of the first significant character
@@ -105,6 +111,7 @@ class LineIndex:
 
 def split_statements(sql: str) -> list[Statement]:  # noqa: PLR0912, PLR0915 - one scanning loop
     """Return the non-empty top-level statements of `sql`; raise SqlSyntaxError if unterminated."""
+    token, estring_body, block_comment_edge = _patterns()
     lines = LineIndex(sql)
     statements: list[Statement] = []
     n = len(sql)
@@ -119,7 +126,7 @@ def split_statements(sql: str) -> list[Statement]:  # noqa: PLR0912, PLR0915 - o
         return SqlSyntaxError(message, line, column)
 
     while pos < n:
-        match = _TOKEN.match(sql, pos)
+        match = token.match(sql, pos)
         if match is None:  # pragma: no cover - `.` matches any character
             raise fail("unreadable character", pos)
         kind = match.lastgroup
@@ -130,7 +137,7 @@ def split_statements(sql: str) -> list[Statement]:  # noqa: PLR0912, PLR0915 - o
         if kind == "block_comment":
             depth, scan = 1, end
             while depth:
-                edge = _BLOCK_COMMENT_EDGE.search(sql, scan)
+                edge = block_comment_edge.search(sql, scan)
                 if edge is None:
                     raise fail("unterminated /* comment", pos)
                 depth += 1 if edge.group() == "/*" else -1
@@ -153,7 +160,7 @@ def split_statements(sql: str) -> list[Statement]:  # noqa: PLR0912, PLR0915 - o
                 end = close + 1
                 break
         elif kind == "estring":
-            body = _ESTRING_BODY.match(sql, end)
+            body = estring_body.match(sql, end)
             if body is None:
                 raise fail("unterminated E'' string literal", pos)
             end = body.end()

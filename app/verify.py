@@ -47,7 +47,7 @@ def verify(
             hint="verify compares V<n>__*.sql with the incremental chain; without a baseline "
             "there is nothing that can drift.",
         )
-    chain = dataclasses.replace(source, baseline=None)
+    chain = source._replace(baseline=None)
     up_to = PlanOptions(target=baseline.version)
     with (
         _server(dev_url) as admin_url,

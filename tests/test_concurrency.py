@@ -188,7 +188,7 @@ def test_sigkill_in_non_transactional_migration_is_reported_on_rerun(
     ]
     rerun = run_cli(["migrate"], database.url, migrations)
     assert rerun.code == 1
-    assert rerun.event("migration.incomplete")["version"] == "001_slow"
+    assert rerun.event("migration.incomplete")["migration"] == "001_slow"
 
 
 def test_missing_database_url_is_a_configuration_error(tmp_path: Path) -> None:

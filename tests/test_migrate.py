@@ -358,7 +358,7 @@ def test_failed_non_transactional_migration_is_recorded_and_blocks_reruns(
     rerun = run_cli(["migrate"], database.url, migrations)
     assert rerun.code == 1
     incomplete = rerun.event("migration.incomplete")
-    assert incomplete["version"] == "002_idx"
+    assert incomplete["migration"] == "002_idx"
     assert "INVALID" in incomplete["hint"]
 
     # The operator removes the duplicate and the invalid index, then clears the record.

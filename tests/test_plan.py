@@ -287,7 +287,7 @@ def test_unfinished_row_is_a_migration_error(tmp_path: Path, status: str) -> Non
     assert not isinstance(exc, ValidationError)
     assert exc.exit_code == ExitCode.MIGRATION_FAILED == 1
     assert exc.event == "migration.incomplete"
-    assert exc.fields == {"version": "002_b", "status": status}
+    assert exc.fields == {"migration": "002_b", "status": status}
     assert "repair" in exc.hint
 
 
@@ -386,7 +386,7 @@ def test_legacy_history_with_only_a_baseline_is_ambiguous(
         plan(source, db, PlanOptions())
     assert info.value.event == "history.ambiguous_baseline"
     assert info.value.exit_code == 3
-    assert info.value.fields == {"version": "V1__consolidated_schema"}
+    assert info.value.fields == {"migration": "V1__consolidated_schema"}
     assert ("declares 2" in info.value.hint) is with_baseline_file
 
 

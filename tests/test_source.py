@@ -113,12 +113,12 @@ def test_duplicate_numbers_are_a_notice_or_strict_error(tmp_path: Path) -> None:
     assert [m.name for m in source.migrations] == ["005_alpha", "005_beta", "006_c"]
     (notice,) = source.notices
     assert notice.code == "source.duplicate_version"
-    assert notice.fields == {"file": str(tmp_path.resolve() / "005_beta.sql"), "version": 5}
+    assert notice.fields == {"file": str(tmp_path.resolve() / "005_beta.sql"), "number": 5}
     assert "005_alpha" in notice.message
     assert "005_beta" in notice.message
 
     exc = load_error(tmp_path, strict=True)
-    assert exc.fields["version"] == 5
+    assert exc.fields["number"] == 5
     assert exc.fields["file"] == notice.fields["file"]
 
 
@@ -291,7 +291,7 @@ def test_override_also_covers_a_missing_declaration(tmp_path: Path) -> None:
 def test_override_must_name_an_existing_migration(tmp_path: Path) -> None:
     write(tmp_path, {"V1__base.sql": SQL, "001_a.sql": SQL})
     exc = load_error(tmp_path, baseline_override=7)
-    assert (exc.fields["version"], exc.fields["source"]) == (7, "override")
+    assert (exc.fields["declared_version"], exc.fields["source"]) == (7, "override")
 
 
 def test_baseline_without_declaration_is_an_error(tmp_path: Path) -> None:
@@ -307,7 +307,7 @@ def test_baseline_declaring_unknown_version_is_an_error(tmp_path: Path) -> None:
         {"V1__base.sql": "-- aim-migrate: baseline-version=5\n" + SQL, "001_a.sql": SQL},
     )
     exc = load_error(tmp_path)
-    assert (exc.fields["version"], exc.fields["source"]) == (5, "declared")
+    assert (exc.fields["declared_version"], exc.fields["source"]) == (5, "declared")
 
 
 def test_baseline_version_zero_needs_no_migration(tmp_path: Path) -> None:
