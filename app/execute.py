@@ -98,11 +98,11 @@ class Executor:
             "migration.started",
             migration=baseline.name,
             track="baseline",
-            file=str(baseline.file.path),
+            file=baseline.file.location,
             contains_through=baseline.version,
         )
         started = time.monotonic()
-        statements = self._statements[str(baseline.file.path)]
+        statements = self._statements[baseline.file.location]
         with self._guard(baseline.name, baseline.file), self._conn.transaction():
             history.ensure_schema(self._conn, self._table)
             self._execute_all(baseline.file, statements)
@@ -135,7 +135,7 @@ class Executor:
         )
 
     def _apply_transactional(self, migration: Migration, *, prepare_history: bool) -> None:
-        statements = self._statements[str(migration.file.path)]
+        statements = self._statements[migration.file.location]
         attempt = 0
         while True:
             attempt += 1
@@ -143,7 +143,7 @@ class Executor:
                 "migration.started",
                 migration=migration.name,
                 track="incremental",
-                file=str(migration.file.path),
+                file=migration.file.location,
                 attempt=attempt,
             )
             started = time.monotonic()
@@ -182,12 +182,12 @@ class Executor:
         )
 
     def _apply_autocommit(self, migration: Migration) -> None:
-        statements = self._statements[str(migration.file.path)]
+        statements = self._statements[migration.file.location]
         self._log.info(
             "migration.started",
             migration=migration.name,
             track="incremental",
-            file=str(migration.file.path),
+            file=migration.file.location,
             transaction=False,
         )
         started = time.monotonic()
@@ -300,7 +300,7 @@ class _Guard:
                     hint="The server rolled back the unfinished migration; re-run to continue.",
                     event="db.connection_lost",
                     migration=self._name,
-                    file=str(self._file.path),
+                    file=self._file.location,
                 ) from None
             raise error from None
         if isinstance(exc, psycopg.OperationalError) and (self._conn.broken or self._conn.closed):
@@ -334,7 +334,7 @@ def _describe(name: str, failure: _StatementFailed, transactional: bool) -> Migr
             "back). Run migrations as the role that owns the schema, or grant it what the "
             "README's 'Privileges' section lists.",
             migration=name,
-            file=str(sql_file.path),
+            file=sql_file.location,
             line=line,
             column=column,
             sqlstate=diag.sqlstate,
@@ -351,7 +351,7 @@ def _describe(name: str, failure: _StatementFailed, transactional: bool) -> Migr
             "'aim-migrate repair --reason \"...\"' to clear the record and retry."
         ),
         migration=name,
-        file=str(sql_file.path),
+        file=sql_file.location,
         line=line,
         column=column,
         sqlstate=diag.sqlstate,

@@ -80,20 +80,25 @@ def inspect(conn: Connection[TupleRow], table: Table, sentinel: str) -> Database
 
 _UP_TO_DATE = """
 WITH files AS (
-    SELECT * FROM unnest(%(names)s::text[], %(checksums)s::text[]) AS f(name, checksum)
+    -- Two newline-joined strings: far cheaper to send than two arrays of thousands of items.
+    SELECT * FROM unnest(string_to_array(%(names)s, E'\\n'), string_to_array(%(checksums)s, E'\\n'))
+                  AS f(name, checksum)
 ), h AS (
     -- Every column is named so that an older table shape fails here and takes the full path.
-    SELECT regexp_replace(version, '\\.up$', '') AS name, checksum, status, track,
-           version_number, description, applied_by, duration_ms, reason, applied_at
+    SELECT CASE WHEN version LIKE '%%.up' THEN left(version, -3) ELSE version END AS name,
+           checksum, status, track, version_number, description, applied_by, duration_ms,
+           reason, applied_at
       FROM {table}
 )
-SELECT NOT EXISTS (SELECT 1 FROM h)
-    OR EXISTS (SELECT 1 FROM files f LEFT JOIN h ON h.name = f.name
-                WHERE h.name IS NULL OR h.checksum IS DISTINCT FROM f.checksum)
-    OR EXISTS (SELECT 1 FROM h WHERE h.status <> 'applied' OR h.track IS NULL)
-    OR EXISTS (SELECT 1 FROM h LEFT JOIN files f ON f.name = h.name
-                WHERE f.name IS NULL AND h.track <> 'baseline' AND h.name !~ '^V[0-9]+__'),
-       (SELECT max(version_number) FROM h WHERE track <> 'baseline')
+-- One pass (a hash full join) over files and history.
+SELECT count(h.name) = 0
+    OR count(*) FILTER (WHERE h.name IS NULL) > 0
+    OR count(*) FILTER (WHERE f.name IS NOT NULL AND h.checksum IS DISTINCT FROM f.checksum) > 0
+    OR count(*) FILTER (WHERE h.status <> 'applied' OR (h.name IS NOT NULL AND h.track IS NULL)) > 0
+    OR count(*) FILTER (WHERE f.name IS NULL AND h.track <> 'baseline'
+                          AND h.name !~ '^V[0-9]+__') > 0,
+       max(h.version_number) FILTER (WHERE h.track <> 'baseline')
+  FROM files f FULL JOIN h ON h.name = f.name
 """
 
 
@@ -110,7 +115,9 @@ def up_to_date(
 
     query = sql.SQL(_UP_TO_DATE).format(table=table.ident)
     try:
-        row = conn.execute(query, {"names": names, "checksums": checksums}).fetchone()
+        row = conn.execute(
+            query, {"names": "\n".join(names), "checksums": "\n".join(checksums)}
+        ).fetchone()
     except (errors.UndefinedTable, errors.UndefinedColumn, errors.InvalidSchemaName):
         return False, None
     assert row is not None

@@ -124,7 +124,7 @@ def migrate(
                 baseline=final.baseline.name if final.baseline else None,
                 current_version=outcome.current_version,
             )
-            statements.update(preflight(final))
+            statements = preflight(final, statements)
             executor = Executor(conn, config, table, statements, runner_identity(), log)
             try:
                 executor.run(final)
@@ -185,13 +185,16 @@ def inspect_plan(config: Config, conninfo: str, log: Logger, options: PlanOption
     return result
 
 
-def preflight(p: Plan) -> dict[str, list[Statement]]:
-    """Split and check every file the plan will run."""
-    checked: dict[str, list[Statement]] = {}
-    if p.baseline is not None:
-        checked[str(p.baseline.file.path)] = files.statements(p.baseline.file, transactional=True)
+def preflight(
+    p: Plan, done: dict[str, list[Statement]] | None = None
+) -> dict[str, list[Statement]]:
+    """Split and check every file the plan will run (those not in `done` already)."""
+    checked: dict[str, list[Statement]] = dict(done or {})
+    if p.baseline is not None and p.baseline.file.location not in checked:
+        checked[p.baseline.file.location] = files.statements(p.baseline.file, transactional=True)
     for m in p.pending:
-        checked[str(m.file.path)] = files.statements(m.file, transactional=m.transactional)
+        if m.file.location not in checked:
+            checked[m.file.location] = files.statements(m.file, transactional=m.transactional)
     return checked
 
 

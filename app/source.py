@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import operator
 import os
 import re
 from pathlib import Path
@@ -100,8 +101,8 @@ def load(
         )
     for entry in entries:
         name, path = entry.name, entry.path
-        baseline_match = _BASELINE_NAME.fullmatch(name)
         migration_match = _MIGRATION_NAME.fullmatch(name)
+        baseline_match = None if migration_match else _BASELINE_NAME.fullmatch(name)
         if baseline_match is None and migration_match is None:
             raise ValidationError(
                 f"Migration file name {name!r} does not follow the naming rules.",
@@ -144,7 +145,7 @@ def load(
                 Migration(number=num, name=key, description=desc, file=f, down=downs.get(key))
                 for key, (num, desc, f) in forward.items()
             ),
-            key=lambda m: m.sort_key,
+            key=operator.itemgetter(0, 1),  # (number, name), as sort_key; without a call each
         )
     )
     notices = list(_duplicate_numbers(migrations))
@@ -236,6 +237,8 @@ def _read_bytes(location: str) -> bytes:
 def _directives(name: str, location: str, text: str) -> dict[str, tuple[str, int]]:
     """Parse `-- aim-migrate:` lines in the leading comment block."""
     found: dict[str, tuple[str, int]] = {}
+    if "aim-migrate" not in text:  # most files: no directive at all, no line-by-line scan
+        return found
     pos, line_no = 0, 0
     while pos < len(text):
         end = text.find("\n", pos)
