@@ -22,14 +22,20 @@ from app.logs import Logger, bind, configure, new_run_id
 if TYPE_CHECKING:
     from app.runner import Outcome
 
-COMMANDS = ("migrate", "status", "plan", "validate", "baseline", "repair", "verify", "new")
-_REPORTING = (
+COMMANDS = (
+    "migrate",
     "status",
     "plan",
     "validate",
+    "baseline",
+    "repair",
     "verify",
     "new",
-)  # print a report on stdout; logs go to stderr
+    "down",
+    "history",
+)
+# These print a report on stdout, so their logs go to stderr.
+_REPORTING = ("status", "plan", "validate", "verify", "new", "history")
 
 _EPILOG = """\
 commands:
@@ -40,6 +46,8 @@ commands:
   baseline    record an existing, unmanaged database as being at --version N
   repair      clear unfinished non-transactional records; accept reviewed edits (--reason)
   verify      build the baseline and the chain in scratch databases; exit 3 if they differ
+  down        revert the newest migrations with their .down.sql (--steps K | --to N)
+  history     the audit trail of the history table (--json)
   new         create the next-numbered migration file from the template
 
 exit codes:
@@ -88,7 +96,7 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_command_options(name: str, parser: argparse.ArgumentParser) -> None:
-    if name in ("status", "plan", "validate", "verify"):
+    if name in ("status", "plan", "validate", "verify", "history"):
         parser.add_argument("--json", action="store_true", help="print JSON")
     if name in ("migrate", "plan"):
         parser.add_argument(
@@ -130,6 +138,18 @@ def _add_command_options(name: str, parser: argparse.ArgumentParser) -> None:
         )
     elif name == "new":
         parser.add_argument("description", nargs="+", help="what the migration does")
+    elif name == "down":
+        how_far = parser.add_mutually_exclusive_group(required=True)
+        how_far.add_argument("--steps", type=int, help="revert the newest K migrations")
+        how_far.add_argument("--to", type=int, help="revert every migration above version N")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="show what would be reverted; change nothing"
+        )
+        parser.add_argument(
+            "--allow-data-loss",
+            action="store_true",
+            help="also run down files that say they destroy data",
+        )
 
 
 _COMMAND_HELP = {
@@ -141,6 +161,8 @@ _COMMAND_HELP = {
     "repair": "clear unfinished records, accept reviewed checksum changes",
     "verify": "prove that the baseline and the incremental chain agree",
     "new": "create the next migration file",
+    "down": "revert the newest migrations with their .down.sql files",
+    "history": "the audit trail: what was applied, when, by whom",
 }
 
 
@@ -188,13 +210,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = _with_default_command(list(sys.argv[1:] if argv is None else argv))
     run = _Run(args_list[0] if args_list and args_list[0] in COMMANDS else "migrate")
     run_id = new_run_id()
-    log = configure(_early_format(), "info", _stream(run.command), run_id)
+    log = configure(_early_format(), "info", _stream(run.command, args_list), run_id)
     summary: dict[str, Any] = {}
     _install_signal_handlers()
     try:
         args = build_parser(run.command).parse_args(args_list)
         run.config = _config(args)
-        log = configure(run.config.log_format, run.config.log_level, _stream(run.command), run_id)
+        log = configure(
+            run.config.log_format, run.config.log_level, _stream(run.command, args_list), run_id
+        )
         summary = _dispatch(args, run.config, log, run)
         code = int(ExitCode.OK)
     except AimError as exc:
@@ -293,7 +317,7 @@ def _dispatch(args: argparse.Namespace, config: Config, log: Logger, run: _Run) 
     from app import runner  # noqa: PLC0415 - keeps --help fast
     from app.plan import PlanOptions  # noqa: PLC0415
 
-    if args.command in ("validate", "verify", "new", "status", "plan"):
+    if args.command in ("validate", "verify", "new", "status", "plan", "history"):
         from app import report  # noqa: PLC0415 - only the reporting commands need it
 
     options = PlanOptions(out_of_order=config.out_of_order, target=getattr(args, "target", None))
@@ -323,6 +347,21 @@ def _dispatch(args: argparse.Namespace, config: Config, log: Logger, run: _Run) 
                 "current_version": outcome.current_version,
                 "lock_wait_s": round(outcome.lock_wait_s, 3),
             }
+        if args.command == "down":
+            reverted = runner.down(
+                config,
+                conninfo,
+                log,
+                steps=args.steps,
+                to=args.to,
+                allow_data_loss=args.allow_data_loss,
+                dry_run=args.dry_run,
+            )
+            return {"reverted": len(reverted)}
+        if args.command == "history":
+            rows = runner.history_rows(config, conninfo, log)
+            sys.stdout.write(report.render_history(rows, as_json=args.json))
+            return {"rows": len(rows)}
         if args.command == "repair":
             result = runner.repair(config, conninfo, log, args.reason, args.only)
             return {key: len(value) for key, value in result.items()}
@@ -391,8 +430,9 @@ def _early_format() -> str:
     return "console" if sys.stdout.isatty() else "json"
 
 
-def _stream(command: str) -> Any:
-    return sys.stderr if command in _REPORTING else sys.stdout
+def _stream(command: str, argv: list[str] | None = None) -> Any:
+    reporting = command in _REPORTING or (command == "down" and "--dry-run" in (argv or []))
+    return sys.stderr if reporting else sys.stdout
 
 
 def _install_signal_handlers() -> None:

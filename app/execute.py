@@ -221,6 +221,26 @@ class Executor:
             transaction=False,
         )
 
+    def revert(self, migration: Migration, version: str) -> None:
+        """Run a migration's down file and remove its history row, in one transaction."""
+        down = migration.down
+        assert down is not None
+        statements = self._statements[down.location]
+        transactional = "no-transaction" not in down.directives
+        self._log.info("migration.reverting", migration=migration.name, file=down.location)
+        started = time.monotonic()
+        with (
+            self._guard(migration.name, down, transactional),
+            self._conn.transaction() if transactional else contextlib.nullcontext(),
+        ):
+            self._execute_all(down, statements)
+            history.remove(self._conn, self._table, version)
+        self._after(statements)
+        self.progress.applied.append(migration.name)
+        self._log.info(
+            "migration.reverted", migration=migration.name, duration_ms=_ms_since(started)
+        )
+
     def _mark_failed(self, migration: Migration, reason: str) -> None:
         # If this fails too, the row still says `started`; the next run reports it either way.
         with contextlib.suppress(psycopg.Error):

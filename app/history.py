@@ -254,3 +254,8 @@ def rechecksum(
         sql.SQL("UPDATE {} SET checksum = %s, reason = %s WHERE version = %s").format(table.ident),
         (checksum, reason, version),
     )
+
+
+def remove(conn: Connection[TupleRow], table: Table, version: str) -> None:
+    """Forget a reverted migration (in the transaction of its down file)."""
+    conn.execute(sql.SQL("DELETE FROM {} WHERE version = %s").format(table.ident), (version,))

@@ -11,6 +11,7 @@ paid thousands of times a day.
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import os
@@ -140,6 +141,14 @@ _RESET, _BOLD, _RED, _GREEN, _YELLOW, _DIM = (
 _RULE = "═" * 60
 # Fields every line has; the console shows them once, in the banner, not on every line.
 _CONTEXT = {"timestamp", "level", "event", "run_id", "version", "db_host", "db_port", "db_name"}
+# Events rendered as one line from their own fields.
+_LINES = {
+    "lock.waiting": "  … waiting for the migration lock, held by pid {holder_pid} "
+    "({holder_application}) for {waited_s} s",
+    "lock.acquired": "  ✓ lock acquired (waited {waited_s} s)",
+    "migration.started": "  ⚡ applying {migration} ...",
+    "migration.reverting": "  ↩ reverting {migration} ...",
+}
 _TRACKS = {
     "baseline": "Fresh database detected: applying the consolidated baseline",
     "chain": "Fresh database, no baseline file: applying the incremental chain",
@@ -182,13 +191,8 @@ class ConsoleRenderer:
             number = int(e.get("server_version") or 0)
             version = f"{number // 10000}.{number % 10000}"
             return f"  ✓ connected (PostgreSQL {version}, user {e.get('user')})"
-        if name == "lock.waiting":
-            return (
-                f"  … waiting for the migration lock, held by pid {e.get('holder_pid')} "
-                f"({e.get('holder_application')}) for {e.get('waited_s')} s"
-            )
-        if name == "lock.acquired":
-            return f"  ✓ lock acquired (waited {e.get('waited_s')} s)"
+        if name in _LINES:
+            return _LINES[name].format_map(collections.defaultdict(str, e))
         if name == "db.detected":
             track, pending = str(e.get("track")), e.get("pending")
             if not pending and track == "incremental":
@@ -197,8 +201,10 @@ class ConsoleRenderer:
             if track == "baseline":
                 return f"  {_TRACKS[track]}" + (f", then {pending} newer" if pending else "")
             return f"  {_TRACKS.get(track, track)} ({pending} pending)"
-        if name == "migration.started":
-            return f"  ⚡ applying {e.get('migration')} ..."
+        if name == "migration.reverted":
+            return self._paint(
+                _GREEN, f"  ✓ reverted {e.get('migration')} ({e.get('duration_ms')} ms)"
+            )
         if name == "migration.applied":
             recorded = (
                 f", recorded {e['recorded']} contained migrations" if e.get("recorded") else ""
@@ -208,8 +214,9 @@ class ConsoleRenderer:
             )
         if name == "run.finished":
             ok = e.get("exit_code") == 0
+            done = {"migrate": "All migrations applied successfully", "down": "Rolled back"}
             verdict = (
-                "✅ All migrations applied successfully"
+                f"✅ {done.get(str(e.get('command')), 'Done')}"
                 if ok
                 else f"❌ Failed (exit {e.get('exit_code')})"
             )

@@ -58,7 +58,7 @@ class Plan(NamedTuple):
     def version_now(self) -> int | None:
         """The highest version the database holds before this plan runs."""
         return max(
-            (_row_key(row)[0] for row in self.applied if not _is_baseline_row(row)), default=None
+            (row_key(row)[0] for row in self.applied if not _is_baseline_row(row)), default=None
         )
 
     @property
@@ -162,7 +162,7 @@ def _plan_existing(
     pending = tuple(m for m in source.migrations if m.name not in applied_names)
     # Only rows that match a file count: a deleted file or a `.down` row the original runner
     # recorded says nothing about the order of the files we have.
-    newest = max((_row_key(row) for row in incremental_rows if row.name in files), default=None)
+    newest = max((row_key(row) for row in incremental_rows if row.name in files), default=None)
     if newest is not None and not options.out_of_order:
         late = [m for m in pending if m.sort_key < newest]
         if late:
@@ -207,7 +207,8 @@ def _is_baseline_row(row: HistoryRow) -> bool:
     return _BASELINE_ROW.fullmatch(row.name) is not None
 
 
-def _row_key(row: HistoryRow) -> tuple[int, str]:
+def row_key(row: HistoryRow) -> tuple[int, str]:
+    """(version number, name) of a history row; -1 when the name has no number."""
     if row.version_number is not None:
         return (row.version_number, row.name)
     match = _INCREMENTAL_ROW.match(row.name)

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from app import source as files
 from app.errors import ValidationError
-from app.plan import TRACK_BASELINE, TRACK_CHAIN, Plan
+from app.history import HistoryRow
+from app.plan import TRACK_BASELINE, TRACK_CHAIN, Plan, row_key
 
 if TYPE_CHECKING:
     from app.config import Config
@@ -183,3 +184,31 @@ def _shown(value: object) -> str:
     if value is False or value is None:
         return "absent"
     return json.dumps(value, default=str) if not isinstance(value, str) else value
+
+
+def render_history(rows: tuple[HistoryRow, ...], *, as_json: bool) -> str:
+    """The audit trail: version, track, status, checksum, when, by whom, how long, why."""
+    records: list[dict[str, Any]] = [
+        {
+            "version": r.version,
+            "track": r.track,
+            "status": r.status,
+            "checksum": r.checksum,
+            "applied_at": r.applied_at.isoformat() if r.applied_at else None,
+            "applied_by": r.applied_by,
+            "duration_ms": r.duration_ms,
+            "reason": r.reason,
+        }
+        for r in sorted(rows, key=row_key)
+    ]
+    if as_json:
+        return json.dumps(records, indent=2) + "\n"
+    header = f"{'version':40} {'track':11} {'status':8} {'applied_at':26} {'by':24} ms  reason"
+    lines = [header]
+    for r in records:
+        lines.append(
+            f"{r['version']:40} {r['track'] or '':11} {r['status']:8} "
+            f"{(r['applied_at'] or '')[:26]:26} {(r['applied_by'] or '')[:24]:24} "
+            f"{r['duration_ms'] if r['duration_ms'] is not None else '':>3} {r['reason'] or ''}"
+        )
+    return "\n".join(lines) + "\n"

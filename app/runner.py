@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
@@ -274,3 +274,69 @@ def repair(
     if not cleared and not rechecked:
         log.info("repair.nothing", message="No unfinished records and no changed checksums.")
     return {"cleared": cleared, "checksums_updated": rechecked}
+
+
+def down(
+    config: Config,
+    conninfo: str,
+    log: Logger,
+    *,
+    steps: int | None,
+    to: int | None,
+    allow_data_loss: bool,
+    dry_run: bool,
+) -> list[str]:
+    """`aim-migrate down`: revert the newest applied migrations with their .down.sql files."""
+    from app.execute import Executor  # noqa: PLC0415
+    from app.lock import AdvisoryLock  # noqa: PLC0415
+    from app.rollback import plan_down  # noqa: PLC0415
+
+    source = load_source(config)
+    table = Table(config.schema, config.history_table)
+
+    def decide(conn: psycopg.Connection[TupleRow]) -> list[Any]:
+        state = inspect(conn, table, config.sentinel_table)
+        plan(source, state, PlanOptions(out_of_order=True))  # files match what was applied
+        # A dry run shows data-losing steps (marked) instead of refusing them.
+        permitted = allow_data_loss or dry_run
+        return plan_down(source, state, steps=steps, to=to, allow_data_loss=permitted)
+
+    with session(conninfo, config, log) as conn:
+        if dry_run:
+            reverts = decide(conn)
+            for rv in reverts:
+                loss = "  [data loss]" if rv.data_loss else ""
+                down_file = rv.migration.down.path.name if rv.migration.down else "?"
+                print(f"would revert {rv.migration.name} with {down_file}{loss}")
+            if not reverts:
+                print("nothing to revert")
+            return []
+        apply_session_settings(conn, config)
+        lock = AdvisoryLock(conn, config.lock_key_name, log)
+        lock.acquire(config.lock_timeout)
+        try:
+            lock.verify_held()
+            reverts = decide(conn)
+            statements = {
+                rv.migration.down.location: files.statements(
+                    rv.migration.down,
+                    transactional="no-transaction" not in rv.migration.down.directives,
+                )
+                for rv in reverts
+                if rv.migration.down is not None
+            }
+            executor = Executor(conn, config, table, statements, runner_identity(), log)
+            for rv in reverts:
+                executor.revert(rv.migration, rv.row.version)
+        except BaseException:
+            _release_quietly(lock, conn, log)
+            raise
+        lock.release()
+    return [rv.migration.name for rv in reverts]
+
+
+def history_rows(config: Config, conninfo: str, log: Logger) -> tuple[history.HistoryRow, ...]:
+    """`aim-migrate history`: the audit trail, read-only."""
+    table = Table(config.schema, config.history_table)
+    with session(conninfo, config, log) as conn:
+        return inspect(conn, table, config.sentinel_table).rows
