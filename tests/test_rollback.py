@@ -225,3 +225,42 @@ def _chain(tmp_path: Path) -> Path:
     for f in SHIPPED.glob("0*.sql"):
         shutil.copy(f, directory / f.name)
     return directory
+
+
+def test_shipped_migrations_round_trip(database: Database, tmp_path: Path) -> None:
+    """The shipped chain, all 30 down files: up, down to 20 and to 0, up again."""
+    chain = _chain(tmp_path)
+    assert len(list(chain.glob("*.down.sql"))) == 30
+    assert run_cli(["migrate"], database.url, chain).code == 0
+    before = schema_of(database)
+    with database.connect() as conn:
+        conn.execute(
+            "INSERT INTO organizations (id, name, domain) "
+            "VALUES ('00000000-0000-4000-a000-0000000000aa', 'Ünïcode Corp', 'uni.example')"
+        )
+        conn.execute(
+            "INSERT INTO tags (organization_id, name, color) "
+            "VALUES ('00000000-0000-4000-a000-0000000000aa', 'prod', '#00ff00')"
+        )
+    untouched = "SELECT to_jsonb(t)::text FROM {} t ORDER BY 1"
+    kept = {t: database.query(untouched.format(t)) for t in ("organizations", "tags")}
+
+    partial = run_cli(["down", "--to", "20", "--allow-data-loss"], database.url, chain)
+    assert partial.code == 0, partial.stdout + partial.stderr
+    assert len(history(database)) == 20
+    assert run_cli(["migrate"], database.url, chain).code == 0
+    # 021..030 neither alter organizations nor tags: their rows survive byte for byte.
+    assert {t: database.query(untouched.format(t)) for t in kept} == kept
+    structural = [
+        d for d in compare(before, schema_of(database)) if not d.object.startswith("rows ")
+    ]
+    assert structural == []
+
+    with database.connect() as conn:  # the extra rows would block 001's down (foreign keys)
+        conn.execute("DELETE FROM tags")
+        conn.execute("DELETE FROM organizations WHERE name = 'Ünïcode Corp'")
+    full = run_cli(["down", "--to", "0", "--allow-data-loss"], database.url, chain)
+    assert full.code == 0, full.stdout + full.stderr
+    assert database.tables() == {"schema_migrations"}
+    assert run_cli(["migrate"], database.url, chain).code == 0
+    assert compare(before, schema_of(database)) == []
