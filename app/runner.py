@@ -70,6 +70,24 @@ def session(conninfo: str, config: Config, log: Logger) -> Iterator[psycopg.Conn
         conn.close()
 
 
+@contextmanager
+def locked(
+    conn: psycopg.Connection[TupleRow], config: Config, log: Logger
+) -> Iterator[AdvisoryLock]:
+    """Hold the advisory lock for the block; on failure free it if the session still can."""
+    from app.lock import AdvisoryLock  # noqa: PLC0415 - not needed when nothing is pending
+
+    lock = AdvisoryLock(conn, config.lock_key_name, log)
+    lock.acquire(config.lock_timeout)
+    try:
+        lock.verify_held()
+        yield lock
+    except BaseException:
+        _release_quietly(lock, conn, log)
+        raise
+    lock.release()
+
+
 def migrate(
     config: Config,
     conninfo: str,
@@ -106,14 +124,10 @@ def migrate(
             return outcome
         statements = preflight(first)  # bad files fail here, before the lock and any change
         from app.execute import Executor  # noqa: PLC0415 - not needed when nothing is pending
-        from app.lock import AdvisoryLock  # noqa: PLC0415
 
         apply_session_settings(conn, config)
-        lock = AdvisoryLock(conn, config.lock_key_name, log)
-        lock.acquire(config.lock_timeout)
-        outcome.lock_wait_s = lock.waited_s
-        try:
-            lock.verify_held()
+        with locked(conn, config, log) as lock:
+            outcome.lock_wait_s = lock.waited_s
             final = plan(source, inspect(conn, table, config.sentinel_table), options)
             _fill(outcome, final)
             _report(final.notices, log)
@@ -133,10 +147,6 @@ def migrate(
                 outcome.recorded = executor.progress.recorded
                 outcome.pending = len({m.name for m in final.pending} - set(outcome.applied))
             outcome.current_version = final.version_after
-        except BaseException:
-            _release_quietly(lock, conn, log)
-            raise
-        lock.release()
     return outcome
 
 
@@ -150,27 +160,17 @@ def mark_baseline(config: Config, conninfo: str, log: Logger, version: int) -> O
             at_version=version,
         )
     table = Table(config.schema, config.history_table)
-    from app.lock import AdvisoryLock  # noqa: PLC0415
-
-    with session(conninfo, config, log) as conn:
-        lock = AdvisoryLock(conn, config.lock_key_name, log)
-        lock.acquire(config.lock_timeout)
-        try:
-            lock.verify_held()
-            state = inspect(conn, table, config.sentinel_table)
-            present = {row.name for row in state.rows}
-            records = [
-                Record(m.name, m.number, m.description, history.MARKED, m.file.checksum)
-                for m in source.migrations
-                if m.number <= version and m.name not in present
-            ]
-            with conn.transaction():
-                history.upgrade(conn, table)
-                history.write(conn, table, records, runner_identity())
-        except BaseException:
-            _release_quietly(lock, conn, log)
-            raise
-        lock.release()
+    with session(conninfo, config, log) as conn, locked(conn, config, log):
+        state = inspect(conn, table, config.sentinel_table)
+        present = {row.name for row in state.rows}
+        records = [
+            Record(m.name, m.number, m.description, history.MARKED, m.file.checksum)
+            for m in source.migrations
+            if m.number <= version and m.name not in present
+        ]
+        with conn.transaction():
+            history.upgrade(conn, table)
+            history.write(conn, table, records, runner_identity())
     log.info("history.marked", at_version=version, recorded=[r.version for r in records])
     return Outcome(track="marked", recorded=[r.version for r in records], current_version=version)
 
@@ -228,49 +228,39 @@ def repair(
     table = Table(config.schema, config.history_table)
     cleared: list[str] = []
     rechecked: list[str] = []
-    from app.lock import AdvisoryLock  # noqa: PLC0415
-
-    with session(conninfo, config, log) as conn:
-        lock = AdvisoryLock(conn, config.lock_key_name, log)
-        lock.acquire(config.lock_timeout)
-        try:
-            lock.verify_held()
-            state = inspect(conn, table, config.sentinel_table)
-            with conn.transaction():
-                for row in state.rows:
-                    if only is not None and row.version != only:
-                        continue
-                    if row.status != history.APPLIED:
-                        history.forget(conn, table, row.version)
-                        cleared.append(row.version)
-                        log.warning(
-                            "repair.cleared",
-                            migration=row.version,
-                            status=row.status,
-                            reason=reason,
-                        )
-                        continue
-                    file = files_by_name.get(row.name)
-                    if (
-                        file is None
-                        or row.track == history.BASELINE
-                        or row.checksum is None
-                        or row.checksum == file.file.checksum
-                    ):
-                        continue
-                    history.rechecksum(conn, table, row.version, file.file.checksum, reason)
-                    rechecked.append(row.version)
+    with session(conninfo, config, log) as conn, locked(conn, config, log):
+        state = inspect(conn, table, config.sentinel_table)
+        with conn.transaction():
+            for row in state.rows:
+                if only is not None and row.version != only:
+                    continue
+                if row.status != history.APPLIED:
+                    history.forget(conn, table, row.version)
+                    cleared.append(row.version)
                     log.warning(
-                        "repair.checksum_updated",
+                        "repair.cleared",
                         migration=row.version,
-                        recorded_checksum=row.checksum,
-                        checksum=file.file.checksum,
+                        status=row.status,
                         reason=reason,
                     )
-        except BaseException:
-            _release_quietly(lock, conn, log)
-            raise
-        lock.release()
+                    continue
+                file = files_by_name.get(row.name)
+                if (
+                    file is None
+                    or row.track == history.BASELINE
+                    or row.checksum is None
+                    or row.checksum == file.file.checksum
+                ):
+                    continue
+                history.rechecksum(conn, table, row.version, file.file.checksum, reason)
+                rechecked.append(row.version)
+                log.warning(
+                    "repair.checksum_updated",
+                    migration=row.version,
+                    recorded_checksum=row.checksum,
+                    checksum=file.file.checksum,
+                    reason=reason,
+                )
     if not cleared and not rechecked:
         log.info("repair.nothing", message="No unfinished records and no changed checksums.")
     return {"cleared": cleared, "checksums_updated": rechecked}
@@ -288,7 +278,6 @@ def down(
 ) -> list[str]:
     """`aim-migrate down`: revert the newest applied migrations with their .down.sql files."""
     from app.execute import Executor  # noqa: PLC0415
-    from app.lock import AdvisoryLock  # noqa: PLC0415
     from app.rollback import plan_down  # noqa: PLC0415
 
     source = load_source(config)
@@ -312,10 +301,7 @@ def down(
                 print("nothing to revert")
             return []
         apply_session_settings(conn, config)
-        lock = AdvisoryLock(conn, config.lock_key_name, log)
-        lock.acquire(config.lock_timeout)
-        try:
-            lock.verify_held()
+        with locked(conn, config, log):
             reverts = decide(conn)
             statements = {
                 rv.migration.down.location: files.statements(
@@ -328,10 +314,6 @@ def down(
             executor = Executor(conn, config, table, statements, runner_identity(), log)
             for rv in reverts:
                 executor.revert(rv.migration, rv.row.version)
-        except BaseException:
-            _release_quietly(lock, conn, log)
-            raise
-        lock.release()
     return [rv.migration.name for rv in reverts]
 
 
