@@ -363,8 +363,8 @@ def _describe(name: str, failure: _StatementFailed, transactional: bool) -> Migr
     return MigrationError(
         f"Migration {name} failed at {where}: {message}",
         hint=(
-            "Nothing of this migration was kept (it ran in a transaction); fix the file and "
-            "re-run. Earlier migrations stay applied."
+            "Nothing of this migration was kept (it ran in a transaction); fix the cause (the "
+            "error, and the server's hint if any) and re-run. Earlier migrations stay applied."
             if transactional
             else f"It ran outside a transaction: statements before line {statement.line} took "
             "effect. Check them (and any INVALID index it left), then run "
