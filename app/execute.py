@@ -348,28 +348,25 @@ def _describe(name: str, failure: _StatementFailed, transactional: bool) -> Migr
     where = f"{sql_file.path.name}:{line}" + (f":{column}" if column else "")
     message = diag.message_primary or str(failure.error).strip()
     if diag.sqlstate == "42501":  # insufficient_privilege
-        return MigrationError(
-            f"Migration {name} failed at {where}: {message}",
-            hint="The database user lacks a privilege this statement needs (it was rolled "
-            "back). Run migrations as the role that owns the schema, or grant it what the "
-            "README's 'Privileges' section lists.",
-            migration=name,
-            file=sql_file.location,
-            line=line,
-            column=column,
-            sqlstate=diag.sqlstate,
-            error=message,
+        hint = (
+            "The database user lacks a privilege this statement needs (it was rolled back). "
+            "Run migrations as the role that owns the schema, or grant it what the README's "
+            "'Privileges' section lists."
+        )
+    elif transactional:
+        hint = (
+            "Nothing of this migration was kept (it ran in a transaction); fix the cause (the "
+            "error, and the server's hint if any) and re-run. Earlier migrations stay applied."
+        )
+    else:
+        hint = (
+            f"It ran outside a transaction: statements before line {statement.line} took "
+            "effect. Check them (and any INVALID index it left), then run "
+            "'aim-migrate repair --reason \"...\"' to clear the record and retry."
         )
     return MigrationError(
         f"Migration {name} failed at {where}: {message}",
-        hint=(
-            "Nothing of this migration was kept (it ran in a transaction); fix the cause (the "
-            "error, and the server's hint if any) and re-run. Earlier migrations stay applied."
-            if transactional
-            else f"It ran outside a transaction: statements before line {statement.line} took "
-            "effect. Check them (and any INVALID index it left), then run "
-            "'aim-migrate repair --reason \"...\"' to clear the record and retry."
-        ),
+        hint=hint,
         migration=name,
         file=sql_file.location,
         line=line,
