@@ -9,7 +9,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -394,8 +394,7 @@ def _database(config: Config, args: argparse.Namespace) -> Iterator[str]:
         return
     from app.connect import conninfo_from  # noqa: PLC0415
 
-    with nullcontext(conninfo_from(config)) as conninfo:
-        yield conninfo
+    yield conninfo_from(config)
 
 
 def _conninfo_if_configured(config: Config) -> str | None:

@@ -226,7 +226,7 @@ class Executor:
         down = migration.down
         assert down is not None
         statements = self._statements[down.location]
-        transactional = "no-transaction" not in down.directives
+        transactional = down.transactional
         self._log.info("migration.reverting", migration=migration.name, file=down.location)
         started = time.monotonic()
         with (

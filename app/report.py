@@ -104,7 +104,7 @@ def validate(config: Config, log: Logger, conninfo: str | None, as_json: bool) -
     for m in source.migrations:
         files.statements(m.file, transactional=m.transactional)
         if m.down is not None:
-            files.statements(m.down, transactional="no-transaction" not in m.down.directives)
+            files.statements(m.down, transactional=m.down.transactional)
         checked += 1
     result: dict[str, Any] = {
         "files": checked,
@@ -115,7 +115,7 @@ def validate(config: Config, log: Logger, conninfo: str | None, as_json: bool) -
     if conninfo is not None:
         from app.plan import PlanOptions  # noqa: PLC0415
 
-        plan = runner.inspect_plan(config, conninfo, log, PlanOptions(config.out_of_order))
+        plan = runner.inspect_plan(config, conninfo, log, PlanOptions(config.out_of_order), source)
         result.update(database_checked=True, track=plan.track, pending=len(plan.pending))
     if as_json:
         print(json.dumps(result, indent=2))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import psycopg
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from app.config import Config
     from app.lock import AdvisoryLock
     from app.logs import Logger
+    from app.rollback import Revert
     from app.sqltext import Statement
 
 
@@ -175,9 +176,15 @@ def mark_baseline(config: Config, conninfo: str, log: Logger, version: int) -> O
     return Outcome(track="marked", recorded=[r.version for r in records], current_version=version)
 
 
-def inspect_plan(config: Config, conninfo: str, log: Logger, options: PlanOptions) -> Plan:
+def inspect_plan(
+    config: Config,
+    conninfo: str,
+    log: Logger,
+    options: PlanOptions,
+    source: files.MigrationSet | None = None,
+) -> Plan:
     """What migrate would do now: read-only, no lock."""
-    source = load_source(config)
+    source = source or load_source(config)
     table = Table(config.schema, config.history_table)
     with session(conninfo, config, log) as conn:
         result = plan(source, inspect(conn, table, config.sentinel_table), options, locked=False)
@@ -283,7 +290,7 @@ def down(
     source = load_source(config)
     table = Table(config.schema, config.history_table)
 
-    def decide(conn: psycopg.Connection[TupleRow]) -> list[Any]:
+    def decide(conn: psycopg.Connection[TupleRow]) -> list[Revert]:
         state = inspect(conn, table, config.sentinel_table)
         plan(source, state, PlanOptions(out_of_order=True))  # files match what was applied
         # A dry run shows data-losing steps (marked) instead of refusing them.
@@ -305,8 +312,7 @@ def down(
             reverts = decide(conn)
             statements = {
                 rv.migration.down.location: files.statements(
-                    rv.migration.down,
-                    transactional="no-transaction" not in rv.migration.down.directives,
+                    rv.migration.down, transactional=rv.migration.down.transactional
                 )
                 for rv in reverts
                 if rv.migration.down is not None

@@ -43,6 +43,10 @@ class SqlFile(NamedTuple):
     def path(self) -> Path:
         return Path(self.location)
 
+    @property
+    def transactional(self) -> bool:
+        return "no-transaction" not in self.directives
+
 
 class Migration(NamedTuple):
     number: int
@@ -53,7 +57,7 @@ class Migration(NamedTuple):
 
     @property
     def transactional(self) -> bool:
-        return "no-transaction" not in self.file.directives
+        return self.file.transactional
 
     @property
     def sort_key(self) -> tuple[int, str]:
