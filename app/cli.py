@@ -5,18 +5,27 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from app import __version__
-from app.config import OPTIONS, Config, resolve
-from app.errors import AimError, ConfigError, ExitCode, Interrupted, ValidationError
+from app.config import OPTIONS, Config, redact, resolve, url_secrets
+from app.errors import (
+    AimError,
+    ConfigError,
+    ConnectionLostError,
+    ExitCode,
+    Interrupted,
+    UsageError,
+    ValidationError,
+)
 from app.logs import Logger, bind, configure, new_run_id
 
 if TYPE_CHECKING:
@@ -56,7 +65,8 @@ exit codes:
   2    usage or configuration error
   3    validation error: bad files, changed checksums, drift, refused database state
   4    cannot connect to the database (after retrying until AIM_CONNECT_TIMEOUT),
-       or a required metrics push failed (AIM_METRICS_REQUIRED)
+       the connection was lost mid-run, or a required metrics push failed
+       (AIM_METRICS_REQUIRED)
   5    timed out waiting for another runner's lock (AIM_LOCK_TIMEOUT)
   130  interrupted by SIGINT; 143 terminated by SIGTERM (the migration was rolled back)
 
@@ -65,9 +75,39 @@ Run 'aim-migrate COMMAND --help' for a command's options.
 """
 
 
+_AMBIGUOUS_VALUE = re.compile(r"(ambiguous option: [^=\s]+)=.*?( could match )", re.DOTALL)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise ConfigError(f"{message}.", hint=f"See '{self.prog} --help'.", event="usage.invalid")
+        # argparse quotes what it got: `--database-ur=postgresql://u:pw@h` is "ambiguous".
+        shown = redact(_AMBIGUOUS_VALUE.sub(r"\1=...\2", message))
+        raise UsageError(f"{shown}.", hint=f"See '{self.prog} --help'.")
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """parse_args, except that unrecognized arguments are named without their values: a
+    mistyped `--database-urll=postgresql://user:password@...` must not print the password."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        names = [arg.split("=", 1)[0] for arg in extra if arg.startswith("-")]
+        values = len(extra) - len(names)
+        shown = " ".join(names)
+        if values:
+            shown += f"{' and ' if names else ''}{values} other argument(s) (not shown)"
+        parser.error(f"unrecognized arguments: {shown}")
+    return args
+
+
+def _at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        stripped = text.strip()
+        if not stripped.isascii() or not stripped.isdigit() or int(stripped) < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number of {minimum} or more")
+        return int(stripped)
+
+    parse.__name__ = f"number_from_{minimum}"
+    return parse
 
 
 def _add_common_options(parser: argparse.ArgumentParser) -> None:
@@ -101,7 +141,7 @@ def _add_command_options(name: str, parser: argparse.ArgumentParser) -> None:
     if name in ("migrate", "plan"):
         parser.add_argument(
             "--target",
-            type=int,
+            type=_at_least(0),
             default=None,
             help="migrate up to and including this version, no further",
         )
@@ -111,7 +151,7 @@ def _add_command_options(name: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument(
             "--version",
             dest="at_version",
-            type=int,
+            type=_at_least(0),
             required=True,
             help="the last migration the database's schema already contains",
         )
@@ -140,8 +180,12 @@ def _add_command_options(name: str, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("description", nargs="+", help="what the migration does")
     elif name == "down":
         how_far = parser.add_mutually_exclusive_group(required=True)
-        how_far.add_argument("--steps", type=int, help="revert the newest K migrations")
-        how_far.add_argument("--to", type=int, help="revert every migration above version N")
+        how_far.add_argument(
+            "--steps", type=_at_least(1), help="revert the newest K migrations (1 or more)"
+        )
+        how_far.add_argument(
+            "--to", type=_at_least(0), help="revert every migration above version N"
+        )
         parser.add_argument(
             "--dry-run", action="store_true", help="show what would be reverted; change nothing"
         )
@@ -214,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary: dict[str, Any] = {}
     _install_signal_handlers()
     try:
-        args = build_parser(run.command).parse_args(args_list)
+        args = _parse(build_parser(run.command), args_list)
         run.config = _config(args)
         log = configure(
             run.config.log_format, run.config.log_level, _stream(run.command, args_list), run_id
@@ -222,12 +266,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         summary = _dispatch(args, run.config, log, run)
         code = int(ExitCode.OK)
     except AimError as exc:
+        # Our own messages never quote a credential; the known ones are removed all the
+        # same, in case a library's text (a connect failure's reason) carried one in.
+        secrets = _secrets(run.config)
+        fields = {k: _scrub(v, secrets) for k, v in exc.fields.items()}
         log.error(
             exc.event,
-            message=exc.message,
-            hint=exc.hint,
+            message=_scrub(exc.message, secrets),
+            hint=_scrub(exc.hint, secrets),
             exit_code=int(exc.exit_code),
-            **exc.fields,
+            **fields,
         )
         code = int(exc.exit_code)
     except Interrupted as exc:
@@ -242,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
     except Exception as exc:  # noqa: BLE001 - every failure must end as one event and a code
-        code = _crashed(exc, log)
+        code = _crashed(exc, log, _secrets(run.config))
     duration_s = time.monotonic() - started
     if run.command == "migrate" and run.config is not None and run.config.pushgateway_url:
         code = _push_metrics(run, code, duration_s, log)
@@ -257,19 +305,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _crashed(exc: Exception, log: Logger) -> int:
-    """A database refusal or a bug: one structured event, never a multi-line traceback."""
+def _crashed(exc: Exception, log: Logger, secrets: list[str]) -> int:
+    """A database refusal, a lost connection or a bug: one structured event, never a
+    multi-line traceback."""
     import traceback  # noqa: PLC0415 - only on this path
 
     import psycopg  # noqa: PLC0415
 
+    first_line = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else "", secrets)
+    if _connection_lost(exc):
+        # Wherever it happened (waiting for the lock, inspecting, writing history): the
+        # migrations report their own loss (execute.py); this is the runner's own session.
+        lost = ConnectionLostError(
+            f"The database connection was lost: {first_line or type(exc).__name__}",
+            hint="The server ended the session (a restart, a failover or pg_terminate_backend) "
+            "and rolled back whatever was unfinished; re-run aim-migrate.",
+        )
+        log.error(
+            lost.event,
+            message=lost.message,
+            hint=lost.hint,
+            exit_code=int(lost.exit_code),
+            sqlstate=getattr(exc, "sqlstate", None),
+        )
+        return int(lost.exit_code)
     code = int(ExitCode.MIGRATION_FAILED)
     if isinstance(exc, psycopg.Error):
         log.error(
             "db.error",
             sqlstate=exc.sqlstate,
             exit_code=code,
-            message=str(exc).strip().splitlines()[0] if str(exc).strip() else "",
+            message=first_line,
             hint="The database refused an operation of the runner itself; check that "
             "the user may create and write the history table in the target schema.",
         )
@@ -279,11 +345,48 @@ def _crashed(exc: Exception, log: Logger) -> int:
         "run.crashed",
         exit_code=code,
         error_type=type(exc).__name__,
-        message=str(exc).splitlines()[0] if str(exc) else "",
+        message=first_line,
         stack=[f"{Path(f.filename).name}:{f.lineno} in {f.name}" for f in frames],
         hint="This is a bug in aim-migrate; please report it with this event.",
     )
     return code
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    """A psycopg error that means the session is gone: libpq lost the socket (no SQLSTATE),
+    class 08 (connection exception) or 57P0x (the server shut the session down)."""
+    import psycopg  # noqa: PLC0415
+
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    sqlstate = exc.sqlstate or ""
+    return not sqlstate or sqlstate.startswith(("08", "57P0"))
+
+
+def _scrub(value: object, secrets: list[str]) -> object:
+    return redact(value, secrets, patterns=False) if isinstance(value, str) else value
+
+
+def _secrets(config: Config | None) -> list[str]:
+    """Every credential this run knows of, to keep out of error messages (defence in depth:
+    no message is built from them, but libraries' exception texts quote what they got)."""
+    urls = [os.environ.get(name) for name in ("DATABASE_URL", "AIM_DEV_DATABASE_URL")]
+    urls.append(os.environ.get("AIM_PUSHGATEWAY_URL"))
+    found = [os.environ.get("PGPASSWORD"), os.environ.get("AIM_PUSHGATEWAY_PASSWORD")]
+    if config is not None:
+        urls += [config.database_url, config.dev_database_url, config.pushgateway_url]
+        found.append(config.pushgateway_password)
+        if config.database_url_file is not None:
+            with suppress(OSError, UnicodeDecodeError):
+                urls.append(config.database_url_file.read_text(encoding="utf-8").strip())
+    for url in filter(None, urls):
+        found += url_secrets(url)
+        with suppress(Exception):  # an unparsable URL has no password to find
+            from psycopg import conninfo  # noqa: PLC0415 - only on a failure
+
+            found.append(str(conninfo.conninfo_to_dict(url).get("password") or ""))
+    # Very short strings would blank out ordinary words of every message.
+    return [str(s) for s in found if s and len(str(s)) >= 4]
 
 
 def _push_metrics(run: _Run, code: int, duration_s: float, log: Logger) -> int:

@@ -6,10 +6,11 @@ configuration error (exit 2) that names the flag or variable, never its secret v
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -26,7 +27,30 @@ def parse_duration(text: str) -> float:
     match = _DURATION.fullmatch(text.strip().lower())
     if match is None:
         raise ValueError("expected a duration such as 30, 30s, 500ms, 2m or 1h")
-    return float(match.group(1)) * _UNITS[match.group(2)]
+    seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if not math.isfinite(seconds):
+        raise ValueError("the duration is too large")
+    return seconds
+
+
+# PostgreSQL's timeouts (lock_timeout, statement_timeout) are an int of milliseconds.
+PG_MAX_TIMEOUT_MS = 2_147_483_647
+
+
+def parse_pg_timeout(text: str) -> float:
+    """A duration that is sent to PostgreSQL as whole milliseconds (0: no timeout)."""
+    seconds = parse_duration(text)
+    milliseconds = int(seconds * 1000)  # how the session settings send it
+    if milliseconds > PG_MAX_TIMEOUT_MS:
+        raise ValueError(
+            f"PostgreSQL accepts at most {PG_MAX_TIMEOUT_MS}ms (about 24.8 days), and 0 for none"
+        )
+    if seconds > 0 and milliseconds == 0:
+        raise ValueError(
+            "below 1ms it would be sent as 0, which PostgreSQL reads as no timeout at all; "
+            "give at least 1ms, or 0 to mean none"
+        )
+    return seconds
 
 
 def parse_bool(text: str) -> bool:
@@ -39,16 +63,26 @@ def parse_bool(text: str) -> bool:
 
 
 def parse_count(text: str) -> int:
-    value = int(text)
-    if value < 0:
+    stripped = text.strip()
+    if not stripped.isascii() or not stripped.isdigit():
         raise ValueError("expected a whole number of 0 or more")
-    return value
+    return int(stripped)
 
 
 def parse_identifier(text: str) -> str:
     if not text or len(text.encode()) > 63 or "\x00" in text:
         raise ValueError("expected a PostgreSQL name of 1 to 63 bytes")
     return text
+
+
+def parse_schema(text: str) -> str:
+    name = parse_identifier(text)
+    if name.startswith("pg_"):
+        # CREATE SCHEMA refuses them (42939): PostgreSQL reserves pg_* for its own schemas.
+        raise ValueError(
+            "schema names starting with 'pg_' are reserved for PostgreSQL's system schemas"
+        )
+    return name
 
 
 def parse_log_format(text: str) -> str:
@@ -114,7 +148,7 @@ OPTIONS: tuple[Option, ...] = (
         "schema",
         "--schema",
         "AIM_SCHEMA",
-        parse_identifier,
+        parse_schema,
         "public",
         "Target schema: history table, detection and unqualified names.",
     ),
@@ -170,7 +204,7 @@ OPTIONS: tuple[Option, ...] = (
         "ddl_lock_timeout",
         "--ddl-lock-timeout",
         "AIM_DDL_LOCK_TIMEOUT",
-        parse_duration,
+        parse_pg_timeout,
         5.0,
         "PostgreSQL lock_timeout for migration statements, so a blocked ALTER gives up "
         "instead of queueing application traffic behind it.",
@@ -187,7 +221,7 @@ OPTIONS: tuple[Option, ...] = (
         "statement_timeout",
         "--statement-timeout",
         "AIM_STATEMENT_TIMEOUT",
-        parse_duration,
+        parse_pg_timeout,
         0.0,
         "PostgreSQL statement_timeout for migration statements (0: none).",
     ),
@@ -345,6 +379,11 @@ class Config(NamedTuple):
         return self.lock_name or f"{self.schema}.{self.history_table}"
 
 
+def is_secret(option: Option) -> bool:
+    """Whether the option's value may hold a credential, so it must never be echoed."""
+    return any(word in option.env for word in ("URL", "PASSWORD", "USERNAME"))
+
+
 def resolve(cli_values: Mapping[str, object], environ: Mapping[str, str] | None = None) -> Config:
     """Merge flags (None = not given), environment and defaults into a Config."""
     env = os.environ if environ is None else environ
@@ -357,8 +396,7 @@ def resolve(cli_values: Mapping[str, object], environ: Mapping[str, str] | None 
             try:
                 values[option.field] = option.parse(env[option.env])
             except ValueError as exc:
-                secret = option.env.startswith("DATABASE_URL") or "PASSWORD" in option.env
-                shown = "" if secret else f" {env[option.env]!r}"
+                shown = "" if is_secret(option) else f" {env[option.env]!r}"
                 raise ConfigError(
                     f"{option.env} has an invalid value{shown}: {exc}.",
                     hint=f"Fix or unset {option.env}.",
@@ -369,3 +407,121 @@ def resolve(cli_values: Mapping[str, object], environ: Mapping[str, str] | None 
     if values["log_format"] is None:
         values["log_format"] = "console" if sys.stdout.isatty() else "json"
     return Config(**values)  # type: ignore[arg-type]
+
+
+# --- connection strings and secrets ------------------------------------------------------
+
+_URI_PREFIX = re.compile(r"postgres(?:ql)?://", re.IGNORECASE)
+_MAX_HOST_LENGTH = 253  # DNS; a Unix socket directory is far shorter (sun_path: 108 bytes)
+
+
+def check_conninfo(url: str, name: str) -> None:
+    """Refuse a connection string that libpq cannot parse, or would parse other than meant.
+
+    `name` says where it came from (e.g. DATABASE_URL). No error shows the value or any part
+    of it: it may hold a password. psycopg is imported here, not when the module loads.
+    """
+    from psycopg import ProgrammingError  # noqa: PLC0415 - keeps --help fast
+    from psycopg import conninfo as pg_conninfo  # noqa: PLC0415
+
+    not_shown = "(its value is not shown because it may contain a password)"
+    if _ambiguous_uri(url):
+        raise ConfigError(
+            f"{name} is ambiguous: more than one '@' (or an '@' after a '/') before the host, "
+            f"so part of the password would be read as the host or database name {not_shown}.",
+            hint="Percent-encode special characters in the user name and password: '@' as %40, "
+            "'/' as %2F, ':' as %3A, '?' as %3F, '#' as %23, '%' as %25.",
+            variable=name,
+        )
+    try:
+        params = pg_conninfo.conninfo_to_dict(url)
+    except ProgrammingError:
+        raise ConfigError(
+            f"{name} is not a valid PostgreSQL connection string {not_shown}.",
+            hint="Use postgresql://user:password@host:5432/dbname?sslmode=verify-full, or "
+            "key=value pairs; percent-encode special characters in the password.",
+            variable=name,
+        ) from None
+    port = str(params.get("port") or "5432")
+    # One port per host; an empty one (`h1,h2:5433`) is the default.
+    if not all(not p or (p.isascii() and p.isdigit()) for p in port.split(",")):
+        raise ConfigError(
+            f"{name} is not a valid PostgreSQL connection string: the port is not a number "
+            f"{not_shown}.",
+            hint="Use postgresql://user:password@host:5432/dbname; percent-encode special "
+            "characters in the password.",
+            variable=name,
+        )
+    for key in ("host", "hostaddr"):
+        for host in str(params.get(key) or "").split(","):
+            problem = _host_problem(host)
+            if problem:
+                raise ConfigError(
+                    f"{name} names a host that is not valid: {problem} {not_shown}.",
+                    hint="Check the host part of the connection string; if the password holds "
+                    "'@' or '/', percent-encode them as %40 and %2F.",
+                    variable=name,
+                )
+
+
+def _ambiguous_uri(url: str) -> bool:
+    """libpq takes user:password up to the first '@' (or '/'): a second '@' before the host
+    would put the rest of the password into the host name, an '@' in the path into dbname."""
+    prefix = _URI_PREFIX.match(url)
+    if prefix is None:
+        return False
+    before_query = url[prefix.end() :].split("?", 1)[0]
+    authority, _, path = before_query.partition("/")
+    return authority.count("@") > 1 or "@" in path
+
+
+def _host_problem(host: str) -> str:
+    if not host or host.startswith(("/", "@")):
+        return ""  # a Unix socket directory, or (Linux) an abstract socket name
+    if len(host) > _MAX_HOST_LENGTH:
+        return f"it is {len(host)} characters long, a host name has at most {_MAX_HOST_LENGTH}"
+    if "@" in host:
+        return "it contains '@'"
+    if ":" in host:
+        return ""  # an IPv6 address
+    labels = host.removesuffix(".").split(".")
+    if host.isascii():  # no codec import for the usual case
+        valid = all(0 < len(label) <= 63 for label in labels)
+    else:
+        try:
+            host.encode("idna")  # what the host name lookup does with it
+            valid = True
+        except UnicodeError:
+            valid = False
+    return "" if valid else "a part between dots is empty or longer than 63 characters"
+
+
+_USERINFO = re.compile(r"//[^\s'\"/]*@")
+_PASSWORD_PAIR = re.compile(r"(\bpass(?:word|wd)?\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+
+
+def redact(text: str, secrets: Iterable[str | None] = (), *, patterns: bool = True) -> str:
+    """`text` without the given secret strings and, with `patterns`, without anything shaped
+    like URL credentials (`//user:password@`) or a `password=...` pair: for messages built
+    from a library's exception text, which quotes whatever it was given."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    if patterns:
+        text = _USERINFO.sub("//***@", text)
+        text = _PASSWORD_PAIR.sub(r"\1***", text)
+    return text
+
+
+def url_secrets(url: str | None) -> list[str]:
+    """The password of a URL's user-info part (`user:password@`), with and without the user
+    name, to redact; nothing if it has no password."""
+    if not url or "@" not in url:
+        return []
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        if any(c.isspace() for c in url):
+            return []  # key=value pairs, not a URL
+        rest = scheme  # `user:password@host`: a Pushgateway address may omit http://
+    userinfo = rest.split("/", 1)[0].rpartition("@")[0]
+    password = userinfo.partition(":")[2]
+    return [userinfo, password] if password else []

@@ -44,6 +44,12 @@ class ConfigError(AimError):
     event = "config.invalid"
 
 
+class UsageError(ConfigError):
+    """A bad command line: an unknown option, a missing or out-of-range argument."""
+
+    event = "usage.invalid"
+
+
 class ValidationError(AimError):
     """Bad migration files, tampered checksums, drift, or a database state we refuse to guess at."""
 
@@ -59,6 +65,12 @@ class MigrationError(AimError):
 class ConnectError(AimError):
     exit_code = ExitCode.CONNECT
     event = "db.connect_failed"
+
+
+class ConnectionLostError(ConnectError):
+    """The server ended the session mid-run (restart, failover, pg_terminate_backend)."""
+
+    event = "db.connection_lost"
 
 
 class LockTimeoutError(AimError):

@@ -1,9 +1,16 @@
 """Executing a plan: each migration and its history row commit together, or not at all.
 
+Every step is one transaction that first takes the transaction-level advisory lock, then
+checks that the step is still to be done (another runner may have done it meanwhile), sets
+the runner's settings with SET LOCAL, runs the SQL, puts the session back as it found it and
+writes the history row. So a step is applied exactly once however many runners race, through
+a transaction pooler too, and no migration's SET, SET ROLE or temporary table reaches the
+next one.
+
 The baseline, the history rows of everything it contains, and (on a fresh database) the
-history table itself are one transaction. Each incremental migration is one transaction with
-its history row. Only a file marked `no-transaction` runs statement by statement in
-autocommit; it is recorded as `started` first, so an interruption is visible, never silent.
+history table itself are one such step. Only a file marked `no-transaction` runs statement by
+statement in autocommit (on a direct connection, under the session lock); it is recorded as
+`started` first, so an interruption is visible, never silent.
 """
 
 from __future__ import annotations
@@ -12,16 +19,20 @@ import contextlib
 import random
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg import sql
 
-from app import history
-from app.connect import apply_session_settings
+from app import history, indexes
+from app.connect import apply_session_settings, local_settings_sql, reset_session
 from app.errors import ConnectError, MigrationError
 from app.history import Record, Table
+from app.lock import locked_transaction
+from app.plan import unfinished_error
 from app.sqltext import LineIndex, Statement
 
 if TYPE_CHECKING:
@@ -40,6 +51,8 @@ _DOLLAR_OPEN = re.compile(r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")
 class Progress:
     applied: list[str] = field(default_factory=list)
     recorded: list[str] = field(default_factory=list)  # contained in the baseline, not run
+    skipped: list[str] = field(default_factory=list)  # done by another runner meanwhile
+    lock_wait_s: float = 0.0
 
 
 class Executor:
@@ -51,6 +64,8 @@ class Executor:
         statements: dict[str, list[Statement]],
         applied_by: str,
         log: Logger,
+        *,
+        session_pid: int | None,
     ) -> None:
         self._conn = conn
         self._config = config
@@ -58,10 +73,15 @@ class Executor:
         self._statements = statements  # per file path, split and checked before any change
         self._by = applied_by
         self._log = log
+        # The backend holding the run's session lock; None: no session lock (a pooler).
+        self._session_pid = session_pid
         self.progress = Progress()
 
     def run(self, plan: Plan) -> Progress:
         history_ready = not plan.upgrade_history and not plan.adopt
+        if plan.convert is not None:
+            self._convert_history(plan)
+            history_ready = True
         if plan.baseline is not None:
             self._apply_baseline(plan)
             history_ready = True
@@ -79,8 +99,75 @@ class Executor:
             history_ready = True
         return self.progress
 
+    @contextlib.contextmanager
+    def _step(self) -> Iterator[None]:
+        """One locked transaction with the runner's settings (SET LOCAL)."""
+        with locked_transaction(
+            self._conn,
+            self._config.lock_key_name,
+            self._config.lock_timeout,
+            self._log,
+            local_settings_sql(self._config, self._conn),
+            self._session_pid,
+        ) as waited:
+            self.progress.lock_wait_s += waited
+            yield
+
+    def _reset(self) -> None:
+        reset_session(self._conn, session_lock=self._session_pid is not None)
+
+    def _still_pending(self, migration: Migration) -> bool:
+        """Under the step's lock: not recorded yet. Recorded by another runner: skip it."""
+        status = history.statuses(self._conn, self._table, [migration.name]).get(migration.name)
+        if status is None:
+            return True
+        if status != history.APPLIED:
+            raise unfinished_error(migration.name, status)
+        self._skipped(migration.name)
+        return False
+
+    def _skipped(self, name: str) -> None:
+        self.progress.skipped.append(name)
+        self._log.info(
+            "migration.skipped", migration=name, reason="another runner applied it meanwhile"
+        )
+
+    def _write(self, records: list[Record]) -> None:
+        try:
+            history.write(self._conn, self._table, records, self._by)
+        except history.DuplicateRecord as clash:
+            raise MigrationError(
+                f"The history already records {clash} as applied; this run's apply of it was "
+                "rolled back.",
+                hint="Another runner applied it without the migration lock (an older runner, "
+                "or one pointed at another lock name); check AIM_LOCK_NAME and re-run.",
+                event="history.duplicate",
+                migrations=clash.versions,
+            ) from None
+
+    def _convert_history(self, plan: Plan) -> None:
+        foreign = plan.convert
+        assert foreign is not None
+        records = [
+            Record(r.version, r.version_number, r.description or "", history.LEGACY, r.checksum)
+            for r in plan.applied
+            if r.checksum is not None
+        ]
+        with self._step():
+            converted = history.convert_golang_migrate(
+                self._conn, self._table, foreign.version, records, self._by
+            )
+        if converted:
+            self._log.info(
+                "history.adopted",
+                table=f"{self._table.schema}.{self._table.name}",
+                source=foreign.kind,
+                at_version=foreign.version,
+                rows_completed=len(records),
+            )
+
     def _prepare_history(self, plan: Plan) -> None:
-        with self._conn.transaction():
+        with self._step():
             added = history.upgrade(self._conn, self._table)
             history.adopt_legacy(self._conn, self._table, list(plan.adopt))
         if added or plan.adopt:
@@ -94,19 +181,23 @@ class Executor:
     def _apply_baseline(self, plan: Plan) -> None:
         baseline = plan.baseline
         assert baseline is not None
-        self._log.info(
-            "migration.started",
-            migration=baseline.name,
-            track="baseline",
-            file=baseline.file.location,
-            contains_through=baseline.version,
-        )
-        started = time.monotonic()
         statements = self._statements[baseline.file.location]
-        with self._guard(baseline.name, baseline.file), self._conn.transaction():
+        with self._guard(baseline.name, baseline.file), self._step():
+            if not history.is_empty(self._conn, self._table):
+                self._skipped(baseline.name)
+                return
+            self._log.info(
+                "migration.started",
+                migration=baseline.name,
+                track="baseline",
+                file=baseline.file.location,
+                contains_through=baseline.version,
+            )
+            started = time.monotonic()
             history.ensure_schema(self._conn, self._table)
             self._execute_all(baseline.file, statements)
             duration_ms = _ms_since(started)
+            self._reset()
             # After the baseline's SQL: it may have created the history table itself.
             history.upgrade(self._conn, self._table)
             records = [
@@ -122,8 +213,7 @@ class Executor:
                 Record(m.name, m.number, m.description, history.CONTAINED, m.file.checksum)
                 for m in plan.contained
             ]
-            history.write(self._conn, self._table, records, self._by)
-        self._after(statements)
+            self._write(records)
         self.progress.applied.append(baseline.name)
         self.progress.recorded.extend(m.name for m in plan.contained)
         self._log.info(
@@ -139,40 +229,32 @@ class Executor:
         attempt = 0
         while True:
             attempt += 1
-            self._log.info(
-                "migration.started",
-                migration=migration.name,
-                track="incremental",
-                file=migration.file.location,
-                attempt=attempt,
-            )
-            started = time.monotonic()
             try:
-                with self._guard(migration.name, migration.file), self._conn.transaction():
+                with self._guard(migration.name, migration.file), self._step():
+                    if not self._still_pending(migration):
+                        return
+                    self._log.info(
+                        "migration.started",
+                        migration=migration.name,
+                        track="incremental",
+                        file=migration.file.location,
+                        attempt=attempt,
+                    )
+                    started = time.monotonic()
                     if prepare_history:
                         history.ensure_schema(self._conn, self._table)
                     self._execute_all(migration.file, statements)
                     duration_ms = _ms_since(started)
+                    self._reset()
                     if prepare_history:
                         history.upgrade(self._conn, self._table)
-                    history.write(
-                        self._conn, self._table, [self._record(migration, duration_ms)], self._by
-                    )
+                    self._write([self._record(migration, duration_ms)])
             except _LockRetry as retry:
                 if attempt > self._config.ddl_lock_retries:
                     raise retry.error from None
-                pause = min(30.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)  # noqa: S311
-                self._log.warning(
-                    "migration.lock_retry",
-                    migration=migration.name,
-                    attempt=attempt,
-                    retry_in_s=round(pause, 2),
-                    cause=retry.error.message,
-                )
-                time.sleep(pause)
+                self._back_off(migration.name, attempt, retry.error.message)
                 continue
             break
-        self._after(statements)
         self.progress.applied.append(migration.name)
         self._log.info(
             "migration.applied",
@@ -181,8 +263,23 @@ class Executor:
             duration_ms=duration_ms,
         )
 
+    def _back_off(self, name: str, attempt: int, cause: str) -> None:
+        pause = min(30.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)  # noqa: S311
+        self._log.warning(
+            "migration.lock_retry",
+            migration=name,
+            attempt=attempt,
+            retry_in_s=round(pause, 2),
+            cause=cause,
+        )
+        time.sleep(pause)
+
     def _apply_autocommit(self, migration: Migration) -> None:
         statements = self._statements[migration.file.location]
+        with self._step():
+            if not self._still_pending(migration):
+                return
+            self._write([self._record(migration, None, status=history.STARTED)])
         self._log.info(
             "migration.started",
             migration=migration.name,
@@ -191,27 +288,19 @@ class Executor:
             transaction=False,
         )
         started = time.monotonic()
-        history.write(
-            self._conn,
-            self._table,
-            [self._record(migration, None, status=history.STARTED)],
-            self._by,
-        )
         try:
-            with self._guard(migration.name, migration.file, transactional=False):
-                self._execute_all(migration.file, statements)
-        except _LockRetry as retry:
-            self._mark_failed(migration, retry.error.message)
-            raise retry.error from None
+            self._run_autocommit(migration.name, migration.file, statements)
         except MigrationError as exc:
-            self._mark_failed(migration, exc.message)
+            self._mark(migration.name, history.FAILED, exc.message)
             raise
         except KeyboardInterrupt:
-            self._mark_failed(migration, "interrupted")
+            self._mark(migration.name, history.FAILED, "interrupted")
             raise
         duration_ms = _ms_since(started)
-        history.set_status(self._conn, self._table, migration.name, history.APPLIED, duration_ms)
-        self._after(statements)
+        with self._step():
+            history.set_status(
+                self._conn, self._table, migration.name, history.APPLIED, duration_ms
+            )
         self.progress.applied.append(migration.name)
         self._log.info(
             "migration.applied",
@@ -221,32 +310,160 @@ class Executor:
             transaction=False,
         )
 
+    def _run_autocommit(
+        self, name: str, sql_file: SqlFile, statements: list[Statement], *, reverting: bool = False
+    ) -> None:
+        """Each statement on its own: a lock timeout retries that statement (nothing of it took
+        effect); concurrent index builds run without lock_timeout, never over an INVALID
+        leftover, and must all be valid at the end."""
+        apply_session_settings(self._conn, self._config)
+        builds: list[indexes.IndexBuild] = []
+        try:
+            for statement in statements:
+                build = indexes.concurrent_build(statement)
+                if build is not None:
+                    builds.append(build)
+                    dropped = indexes.drop_invalid_leftover(self._conn, build)
+                    if dropped:
+                        self._log.warning(
+                            "migration.invalid_index_dropped",
+                            migration=name,
+                            index=dropped,
+                            reason="left INVALID by an earlier attempt; rebuilt now",
+                        )
+                self._run_one(name, sql_file, statement, reverting=reverting)
+            problem = self._invalid_after(name, builds)  # under the runner's search_path
+            if problem is not None:
+                raise problem
+        finally:
+            if not (self._conn.broken or self._conn.closed):
+                with contextlib.suppress(psycopg.Error):
+                    self._reset()
+
+    def _run_one(
+        self, name: str, sql_file: SqlFile, statement: Statement, *, reverting: bool
+    ) -> None:
+        concurrent = indexes.is_concurrent(statement)
+        if concurrent:
+            self._conn.execute("SET lock_timeout = 0")
+        attempt = 0
+        started = time.monotonic()
+        try:
+            while True:
+                attempt += 1
+                try:
+                    with self._guard(name, sql_file, transactional=False, reverting=reverting):
+                        self._execute_all(sql_file, [statement])
+                    return
+                except _LockRetry as retry:
+                    if attempt > self._config.ddl_lock_retries:
+                        raise retry.error from None
+                    self._back_off(name, attempt, retry.error.message)
+                except MigrationError as exc:
+                    if concurrent:
+                        raise self._name_waits(exc, started) from None
+                    raise
+        finally:
+            if concurrent and not (self._conn.broken or self._conn.closed):
+                ms = int(self._config.ddl_lock_timeout * 1000)
+                with contextlib.suppress(psycopg.Error):
+                    self._conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(ms)))
+
+    def _name_waits(self, error: MigrationError, started: float) -> MigrationError:
+        """A concurrent build that failed (often: cancelled by statement_timeout while it
+        waited for old transactions): say which transactions it was waiting for."""
+        if self._conn.broken or self._conn.closed:
+            return error
+        try:
+            blockers = indexes.waited_for(self._conn, time.monotonic() - started)
+        except psycopg.Error:
+            return error
+        if not blockers:
+            return error
+        pids = ", ".join(
+            f"pid {b['pid']} ({b['state']}, {b['application'] or 'no application_name'}, "
+            f"transaction open {b['transaction_s']} s)"
+            for b in blockers
+        )
+        return MigrationError(
+            f"{error.message} It was waiting for older transactions to end: {pids}.",
+            hint="A concurrent index build waits for every transaction that was open when it "
+            "started. End or wait out those transactions (pg_terminate_backend(pid) for an "
+            "abandoned one), then repair and re-run: the INVALID index is dropped and rebuilt.",
+            event=error.event,
+            **error.fields,
+            blocking_pids=[b["pid"] for b in blockers],
+            blocking=blockers,
+        )
+
+    def _invalid_after(self, name: str, builds: list[indexes.IndexBuild]) -> MigrationError | None:
+        if not builds:
+            return None
+        invalid = indexes.invalid_indexes(self._conn, builds)
+        if not invalid:
+            return None
+        return MigrationError(
+            f"Migration {name} left INVALID index(es) {', '.join(invalid)}: it is not recorded "
+            "as applied.",
+            hint="An INVALID index is maintained on every write and used by no query. Check "
+            "why the build failed (a unique violation, a cancelled build); fix the cause, then "
+            "run 'aim-migrate repair --reason \"...\"' and migrate again: the INVALID index is "
+            "dropped and rebuilt.",
+            event="migration.invalid_index",
+            migration=name,
+            indexes=invalid,
+        )
+
     def revert(self, migration: Migration, version: str) -> None:
-        """Run a migration's down file and remove its history row, in one transaction."""
+        """Run a migration's down file and remove its history row. A transactional down file
+        and the removal are one step; a no-transaction one is recorded as `reverting` first,
+        so a failure halfway is visible (and blocks migrate) instead of silently lost."""
         down = migration.down
         assert down is not None
         statements = self._statements[down.location]
-        transactional = down.transactional
         self._log.info("migration.reverting", migration=migration.name, file=down.location)
         started = time.monotonic()
-        with (
-            self._guard(migration.name, down, transactional),
-            self._conn.transaction() if transactional else contextlib.nullcontext(),
-        ):
-            self._execute_all(down, statements)
-            history.remove(self._conn, self._table, version)
-        self._after(statements)
+        if down.transactional:
+            with self._guard(migration.name, down, reverting=True), self._step():
+                self._check_still_applied(version)
+                self._execute_all(down, statements)
+                self._reset()
+                history.remove(self._conn, self._table, version)
+        else:
+            with self._step():
+                self._check_still_applied(version)
+                history.set_status(self._conn, self._table, version, history.REVERTING)
+            try:
+                self._run_autocommit(migration.name, down, statements, reverting=True)
+            except MigrationError as exc:
+                self._mark(version, history.REVERTING, f"revert failed: {exc.message}")
+                raise
+            except KeyboardInterrupt:
+                self._mark(version, history.REVERTING, "revert interrupted")
+                raise
+            with self._step():
+                history.remove(self._conn, self._table, version)
         self.progress.applied.append(migration.name)
         self._log.info(
             "migration.reverted", migration=migration.name, duration_ms=_ms_since(started)
         )
 
-    def _mark_failed(self, migration: Migration, reason: str) -> None:
-        # If this fails too, the row still says `started`; the next run reports it either way.
-        with contextlib.suppress(psycopg.Error):
-            history.set_status(
-                self._conn, self._table, migration.name, history.FAILED, reason=reason[:500]
+    def _check_still_applied(self, version: str) -> None:
+        status = history.statuses(self._conn, self._table, [version]).get(version)
+        if status != history.APPLIED:
+            raise MigrationError(
+                f"Migration {version} is no longer recorded as applied; nothing was reverted.",
+                hint="Another runner changed the history meanwhile; check 'aim-migrate history'.",
+                event="rollback.refused",
+                migration=version,
             )
+
+    def _mark(self, version: str, status: str, reason: str) -> None:
+        # If this fails too, the row still says `started`; the next run reports it either way.
+        if self._conn.broken or self._conn.closed:
+            return
+        with contextlib.suppress(psycopg.Error):
+            history.set_status(self._conn, self._table, version, status, reason=reason[:500])
 
     def _record(
         self, m: Migration, duration_ms: int | None, status: str = history.APPLIED
@@ -269,12 +486,10 @@ class Executor:
             except psycopg.Error as exc:
                 raise _StatementFailed(exc, sql_file, statement) from None
 
-    def _after(self, statements: list[Statement]) -> None:
-        if any(s.changes_session for s in statements):
-            apply_session_settings(self._conn, self._config)
-
-    def _guard(self, name: str, sql_file: SqlFile, transactional: bool = True) -> _Guard:
-        return _Guard(self._conn, name, sql_file, transactional)
+    def _guard(
+        self, name: str, sql_file: SqlFile, transactional: bool = True, reverting: bool = False
+    ) -> _Guard:
+        return _Guard(self._conn, name, sql_file, transactional, reverting)
 
 
 class _StatementFailed(Exception):
@@ -294,23 +509,29 @@ class _LockRetry(Exception):
 class _Guard:
     """Turns a failed statement (raised inside the transaction) into the runner's error.
 
-    Sits outside `conn.transaction()`, so by the time it runs the transaction is rolled back.
+    Sits outside the step's transaction, so by the time it runs the transaction is rolled back.
     """
 
     def __init__(
-        self, conn: psycopg.Connection[TupleRow], name: str, sql_file: SqlFile, transactional: bool
+        self,
+        conn: psycopg.Connection[TupleRow],
+        name: str,
+        sql_file: SqlFile,
+        transactional: bool,
+        reverting: bool,
     ) -> None:
         self._conn = conn
         self._name = name
         self._file = sql_file
         self._transactional = transactional
+        self._reverting = reverting
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         if isinstance(exc, _StatementFailed):
-            error = _describe(self._name, exc, self._transactional)
+            error = _describe(self._name, exc, self._transactional, self._reverting)
             if isinstance(exc.error, pg_errors.LockNotAvailable):
                 raise _LockRetry(error) from None
             if self._conn.broken or self._conn.closed:
@@ -332,7 +553,9 @@ class _Guard:
             ) from None
 
 
-def _describe(name: str, failure: _StatementFailed, transactional: bool) -> MigrationError:
+def _describe(
+    name: str, failure: _StatementFailed, transactional: bool, reverting: bool = False
+) -> MigrationError:
     """file:line:column, SQLSTATE and the server's message, mapped onto the file."""
     diag = failure.error.diag
     statement, sql_file = failure.statement, failure.sql_file
@@ -358,6 +581,14 @@ def _describe(name: str, failure: _StatementFailed, transactional: bool) -> Migr
             "Nothing of this migration was kept (it ran in a transaction); fix the cause (the "
             "error, and the server's hint if any) and re-run. Earlier migrations stay applied."
         )
+    elif reverting:
+        hint = (
+            f"The down file ran outside a transaction: statements before line {statement.line} "
+            "took effect, and the migration stays recorded as 'reverting', which stops migrate. "
+            "Finish or undo the revert by hand, then clear the record with "
+            "'aim-migrate repair --reason \"...\"': migrate then applies the forward migration "
+            "again."
+        )
     else:
         hint = (
             f"It ran outside a transaction: statements before line {statement.line} took "
@@ -365,7 +596,7 @@ def _describe(name: str, failure: _StatementFailed, transactional: bool) -> Migr
             "'aim-migrate repair --reason \"...\"' to clear the record and retry."
         )
     return MigrationError(
-        f"Migration {name} failed at {where}: {message}",
+        f"{'Reverting' if reverting else 'Migration'} {name} failed at {where}: {message}",
         hint=hint,
         migration=name,
         file=sql_file.location,

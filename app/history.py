@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from psycopg import sql
 
+from app.errors import ValidationError
+
 if TYPE_CHECKING:
     from psycopg import Connection
     from psycopg.rows import TupleRow
@@ -29,7 +31,6 @@ COLUMNS: dict[str, str] = {
     "duration_ms": "integer",
     "reason": "text",
 }
-ADDED_COLUMNS = tuple(c for c in COLUMNS if c not in ("version", "applied_at"))
 
 # Tracks: how a version came to be recorded.
 BASELINE = "baseline"  # the consolidated baseline file itself
@@ -42,6 +43,7 @@ LEGACY = "legacy"  # a row written by the original runner, adopted in place
 APPLIED = "applied"
 STARTED = "started"
 FAILED = "failed"
+REVERTING = "reverting"  # a no-transaction down file is running (or was interrupted)
 
 
 class HistoryRow(NamedTuple):
@@ -139,7 +141,7 @@ def upgrade(conn: Connection[TupleRow], table: Table) -> list[str]:
     ).fetchone()
     assert row is not None
     present = set(row[0])
-    missing = [c for c in ADDED_COLUMNS if c not in present]
+    missing = [c for c in COLUMNS if c != "version" and c not in present]
     if missing:
         additions = sql.SQL(", ").join(
             sql.SQL("ADD COLUMN IF NOT EXISTS {} {}").format(sql.Identifier(c), sql.SQL(COLUMNS[c]))
@@ -157,10 +159,16 @@ def upgrade(conn: Connection[TupleRow], table: Table) -> list[str]:
 
 
 def write(conn: Connection[TupleRow], table: Table, records: list[Record], by: str) -> None:
-    """Insert or complete rows in one statement (a baseline records dozens at once)."""
+    """Insert rows in one statement (a baseline records dozens at once), or complete the
+    unfinished row of a no-transaction migration.
+
+    A row that already says `applied` is never overwritten: that would hide a second apply.
+    Such a conflict raises, and the caller's transaction (the migration with it) rolls back.
+    Rows without a checksum (written by a baseline's own SQL or an older runner) are completed.
+    """
     if not records:
         return
-    conn.execute(
+    cursor = conn.execute(
         sql.SQL(
             """
             INSERT INTO {} AS h
@@ -179,6 +187,8 @@ def write(conn: Connection[TupleRow], table: Table, records: list[Record], by: s
                 applied_by = EXCLUDED.applied_by,
                 applied_at = CASE WHEN h.status = 'applied' THEN h.applied_at
                                   ELSE EXCLUDED.applied_at END
+            WHERE h.status IS DISTINCT FROM 'applied' OR h.checksum IS NULL
+            RETURNING h.version
             """
         ).format(table.ident),
         (
@@ -192,6 +202,112 @@ def write(conn: Connection[TupleRow], table: Table, records: list[Record], by: s
             [r.duration_ms for r in records],
         ),
     )
+    written = {row[0] for row in cursor}
+    clash = [r.version for r in records if r.version not in written]
+    if clash:
+        raise DuplicateRecord(clash)
+
+
+class DuplicateRecord(Exception):
+    """The history already records these versions as applied (never absorbed silently)."""
+
+    def __init__(self, versions: list[str]) -> None:
+        super().__init__(", ".join(versions))
+        self.versions = versions
+
+
+def exists(conn: Connection[TupleRow], table: Table) -> bool:
+    return _shape(conn, table)[0]
+
+
+def _shape(conn: Connection[TupleRow], table: Table) -> tuple[bool, bool]:
+    """(the table exists, it has a status column)."""
+    row = conn.execute(
+        """
+        SELECT to_regclass(%(t)s) IS NOT NULL,
+               EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%(t)s)
+                         AND attname = 'status' AND NOT attisdropped)
+        """,
+        {"t": table.ident.as_string(conn)},
+    ).fetchone()
+    assert row is not None
+    return bool(row[0]), bool(row[1])
+
+
+def statuses(conn: Connection[TupleRow], table: Table, names: list[str]) -> dict[str, str]:
+    """name -> status of the rows recorded for these migrations (the original runner's `.up`
+    rows count as theirs). Empty when there is no history table yet."""
+    present, has_status = _shape(conn, table)
+    if not present:
+        return {}
+    status = sql.SQL("coalesce(status, 'applied')" if has_status else "'applied'")
+    rows = conn.execute(
+        sql.SQL("SELECT version::text, {} FROM {} WHERE version::text = ANY(%s)").format(
+            status, table.ident
+        ),
+        (names + [f"{name}.up" for name in names],),
+    ).fetchall()
+    return {str(version).removesuffix(".up"): str(state) for version, state in rows}
+
+
+def is_empty(conn: Connection[TupleRow], table: Table) -> bool:
+    """No history table, or one without rows: the database is still fresh."""
+    if not exists(conn, table):
+        return True
+    row = conn.execute(
+        sql.SQL("SELECT NOT EXISTS (SELECT 1 FROM {})").format(table.ident)
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def convert_golang_migrate(
+    conn: Connection[TupleRow],
+    table: Table,
+    at_version: int | None,
+    records: list[Record],
+    by: str,
+) -> bool:
+    """Turn golang-migrate's one-row table (version bigint, dirty boolean) into ours, in
+    place, with a row for every migration file up to its version. False if it is no longer
+    that table (another runner converted it first). Runs inside the caller's transaction."""
+    row = conn.execute(
+        """
+        SELECT format_type(a.atttypid, a.atttypmod)
+          FROM pg_attribute a
+         WHERE a.attrelid = to_regclass(%s) AND a.attname = 'version' AND NOT a.attisdropped
+        """,
+        (table.ident.as_string(conn),),
+    ).fetchone()
+    if row is None or row[0] not in INTEGER_TYPES:
+        return False
+    conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(table.ident))
+    now = conn.execute(sql.SQL("SELECT version, dirty FROM {}").format(table.ident)).fetchall()
+    if now != ([] if at_version is None else [(at_version, False)]):
+        raise ValidationError(
+            f"The golang-migrate history in {table.schema}.{table.name} changed while it was "
+            "being adopted.",
+            hint="Make sure no golang-migrate runner works on this database, then re-run.",
+            event="history.foreign",
+        )
+    conn.execute(sql.SQL("DELETE FROM {}").format(table.ident))
+    conn.execute(
+        sql.SQL(
+            "ALTER TABLE {} DROP COLUMN dirty, ALTER COLUMN version TYPE varchar(255) "
+            "USING version::text"
+        ).format(table.ident)
+    )
+    upgrade(conn, table)
+    write(conn, table, records, by)
+    conn.execute(
+        sql.SQL("UPDATE {} SET reason = %s, applied_at = now() WHERE version = ANY(%s)").format(
+            table.ident
+        ),
+        (f"adopted from golang-migrate (version {at_version})", [r.version for r in records]),
+    )
+    return True
+
+
+INTEGER_TYPES = frozenset({"bigint", "integer", "smallint", "numeric"})
 
 
 def adopt_legacy(conn: Connection[TupleRow], table: Table, matches: list[Record]) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from psycopg import sql
+
 from app.errors import ValidationError
-from app.history import COLUMNS, HistoryRow, Table, select_rows_sql
+from app.history import COLUMNS, INTEGER_TYPES, HistoryRow, Table, select_rows_sql
 
 if TYPE_CHECKING:
     from psycopg import Connection
@@ -20,6 +22,11 @@ SELECT n.oid IS NOT NULL,
        (SELECT array_agg(a.attname::text)
           FROM pg_class c
           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+         WHERE c.relnamespace = n.oid AND c.relname = %(history)s AND c.relkind IN ('r', 'p')),
+       (SELECT format_type(a.atttypid, a.atttypmod)
+          FROM pg_class c
+          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'version'
+                             AND NOT a.attisdropped
          WHERE c.relnamespace = n.oid AND c.relname = %(history)s AND c.relkind IN ('r', 'p')),
        EXISTS (SELECT 1 FROM pg_class c
                 WHERE c.relnamespace = n.oid AND c.relname = %(sentinel)s
@@ -32,6 +39,18 @@ SELECT n.oid IS NOT NULL,
 """
 
 
+_TEXT_TYPES = ("character varying", "text", "character", "name")
+GOLANG_MIGRATE = "golang-migrate"
+
+
+class ForeignHistory(NamedTuple):
+    """Another tool's history table under our name, which we know how to adopt."""
+
+    kind: str  # GOLANG_MIGRATE
+    version: int | None  # the version it records (None: no row yet)
+    dirty: bool
+
+
 class DatabaseState(NamedTuple):
     schema_exists: bool
     history_columns: frozenset[str] | None  # None: there is no history table
@@ -39,6 +58,7 @@ class DatabaseState(NamedTuple):
     table_count: int  # tables in the schema besides the history table
     rows: tuple[HistoryRow, ...]
     backend_pid: int
+    foreign: ForeignHistory | None = None  # set instead of rows for another tool's table
 
     @property
     def has_history(self) -> bool:
@@ -55,19 +75,23 @@ def inspect(conn: Connection[TupleRow], table: Table, sentinel: str) -> Database
         _PROBE, {"schema": table.schema, "history": table.name, "sentinel": sentinel}
     ).fetchone()
     assert probe is not None
-    schema_exists, columns, sentinel_exists, table_count, backend_pid = probe
+    schema_exists, columns, version_type, sentinel_exists, table_count, backend_pid = probe
     rows: tuple[HistoryRow, ...] = ()
+    foreign = None
     present = None if columns is None else frozenset(columns)
     if present is not None:
-        if "version" not in present:
-            raise ValidationError(
-                f"Table {table.schema}.{table.name} exists but has no 'version' column, so it "
-                "is not a migration history this tool can read.",
-                hint="Point AIM_HISTORY_TABLE at the real history table, or rename this table.",
-                table=f"{table.schema}.{table.name}",
-            )
-        cursor = conn.execute(select_rows_sql(table, present))
-        rows = tuple(HistoryRow(*row) for row in cursor)
+        foreign = _recognise(table, present, str(version_type or ""))
+        if foreign is None:
+            cursor = conn.execute(select_rows_sql(table, present))
+            rows = tuple(HistoryRow(*row) for row in cursor)
+        else:
+            found = conn.execute(
+                sql.SQL("SELECT version, dirty FROM {} ORDER BY version DESC").format(table.ident)
+            ).fetchall()
+            if len(found) > 1:
+                raise _not_ours(table, present, "golang-migrate keeps exactly one row")
+            if found:
+                foreign = foreign._replace(version=int(found[0][0]), dirty=bool(found[0][1]))
     return DatabaseState(
         schema_exists=bool(schema_exists),
         history_columns=present,
@@ -75,6 +99,35 @@ def inspect(conn: Connection[TupleRow], table: Table, sentinel: str) -> Database
         table_count=int(table_count),
         rows=rows,
         backend_pid=int(backend_pid),
+        foreign=foreign,
+    )
+
+
+def _recognise(table: Table, columns: frozenset[str], version_type: str) -> ForeignHistory | None:
+    """None for our table (or the original runner's older shape of it); a ForeignHistory for
+    a table we can adopt; a refusal for anything else (an application table of that name)."""
+    if "version" not in columns:
+        raise _not_ours(table, columns, "it has no 'version' column")
+    if version_type.startswith(_TEXT_TYPES):
+        unknown = sorted(columns - set(COLUMNS))
+        if unknown:
+            raise _not_ours(table, columns, f"it has columns this tool never writes: {unknown}")
+        return None
+    if version_type in INTEGER_TYPES and columns == {"version", "dirty"}:
+        return ForeignHistory(GOLANG_MIGRATE, None, False)
+    raise _not_ours(table, columns, f"its version column is {version_type}")
+
+
+def _not_ours(table: Table, columns: frozenset[str], why: str) -> ValidationError:
+    return ValidationError(
+        f"Table {table.schema}.{table.name} exists but is not a migration history this tool "
+        f"can read or adopt: {why}.",
+        hint="If it is an application table, point AIM_HISTORY_TABLE at another name (and "
+        "AIM_LOCK_NAME stays per database); if it is another tool's history, adopt it with "
+        "'aim-migrate baseline --version N' under a new AIM_HISTORY_TABLE.",
+        event="history.unrecognised",
+        table=f"{table.schema}.{table.name}",
+        columns=sorted(columns),
     )
 
 
@@ -118,7 +171,12 @@ def up_to_date(
         row = conn.execute(
             query, {"names": "\n".join(names), "checksums": "\n".join(checksums)}
         ).fetchone()
-    except (errors.UndefinedTable, errors.UndefinedColumn, errors.InvalidSchemaName):
+    except (
+        errors.UndefinedTable,
+        errors.UndefinedColumn,
+        errors.InvalidSchemaName,
+        errors.UndefinedFunction,  # another tool's table, e.g. a bigint version: the full path
+    ):
         return False, None
     assert row is not None
     needs_look, version = row

@@ -100,9 +100,18 @@ def push(config: Config, report: RunReport, log: Logger) -> bool:
             **({"handler": handler} if handler else {}),
         )
     except Exception as exc:  # noqa: BLE001 - urllib raises many kinds; all mean "not pushed"
+        from app.config import redact, url_secrets  # noqa: PLC0415
+
+        # urllib quotes the URL it could not use (`nonnumeric port: 'secret@gateway'` for
+        # http://user:secret@gateway/): never log credentials given in it.
+        secrets = [*url_secrets(config.pushgateway_url), config.pushgateway_password]
         log.warning(
             "metrics.push_failed",
-            cause=f"{type(exc).__name__}: {_first_line(exc)}",
+            cause=redact(f"{type(exc).__name__}: {_first_line(exc)}", secrets),
+            hint="Credentials belong in AIM_PUSHGATEWAY_USERNAME and AIM_PUSHGATEWAY_PASSWORD, "
+            "not in the URL."
+            if url_secrets(config.pushgateway_url)
+            else "Check AIM_PUSHGATEWAY_URL and that the Pushgateway is reachable.",
             required=config.metrics_required,
             message="The run's metrics did not reach the Pushgateway.",
         )

@@ -14,12 +14,12 @@ import re
 from typing import NamedTuple
 
 from app.errors import MigrationError, ValidationError
-from app.history import APPLIED, BASELINE, LEGACY, HistoryRow, Record
-from app.inspection import DatabaseState
+from app.history import APPLIED, BASELINE, LEGACY, REVERTING, HistoryRow, Record
+from app.inspection import DatabaseState, ForeignHistory
 from app.source import Baseline, Migration, MigrationSet, Notice
 
 _BASELINE_ROW = re.compile(r"V\d+__.+")
-_INCREMENTAL_ROW = re.compile(r"(\d+)_.+")
+_INCREMENTAL_ROW = re.compile(r"([0-9]+)[_-].+")
 
 TRACK_BASELINE = "baseline"  # fresh database, consolidated baseline
 TRACK_CHAIN = "chain"  # fresh database, no baseline file: every incremental in order
@@ -43,11 +43,14 @@ class Plan(NamedTuple):
     # Non-transactional migrations recorded as started or failed. Seen without the lock they
     # may be in progress in another runner; under the lock they are an error.
     unfinished: tuple[HistoryRow, ...] = ()
+    # Another tool's history table to convert to ours first (its rows are in `applied`).
+    convert: ForeignHistory | None = None
 
     @property
     def is_noop(self) -> bool:
         return (
-            self.baseline is None
+            self.convert is None
+            and self.baseline is None
             and not self.pending
             and not self.adopt
             and not self.upgrade_history
@@ -73,6 +76,8 @@ def plan(
     source: MigrationSet, state: DatabaseState, options: PlanOptions, *, locked: bool = True
 ) -> Plan:
     """`locked`: the caller holds the advisory lock, so nothing else is running migrations."""
+    if state.foreign is not None:
+        return _plan_foreign(source, state, state.foreign, options)
     if not state.has_history:
         return _plan_fresh(source, state, options)
     return _plan_existing(source, state, options, locked)
@@ -105,23 +110,81 @@ def _plan_fresh(source: MigrationSet, state: DatabaseState, options: PlanOptions
     return Plan(TRACK_CHAIN, None, (), pending, (), (), bool(pending), source.notices)
 
 
+def _plan_foreign(
+    source: MigrationSet, state: DatabaseState, foreign: ForeignHistory, options: PlanOptions
+) -> Plan:
+    """golang-migrate's table: every file up to its version counts as applied (checksums taken
+    from the files as they are now), unless it says that version is dirty."""
+    if foreign.dirty:
+        raise ValidationError(
+            f"The golang-migrate history says migration {foreign.version} is dirty: it failed "
+            "or was interrupted halfway, so its changes may be partly applied.",
+            hint=f"Check what migration {foreign.version} did and finish or undo it by hand; "
+            "then record the last fully applied version as clean (UPDATE schema_migrations SET "
+            "version = N, dirty = false) and re-run: aim-migrate then adopts the history.",
+            event="history.dirty",
+            at_version=foreign.version,
+        )
+    if foreign.version is None:
+        return _plan_fresh(source, state, options)._replace(convert=foreign)
+    adopted = tuple(m for m in source.migrations if m.number <= foreign.version)
+    rows = tuple(
+        HistoryRow(
+            version=m.name,
+            version_number=m.number,
+            description=m.description,
+            track=LEGACY,
+            checksum=m.file.checksum,
+        )
+        for m in adopted
+    )
+    pending = tuple(m for m in source.migrations if m.number > foreign.version)
+    notice = Notice(
+        "history.foreign",
+        f"The history table is golang-migrate's, at version {foreign.version}: "
+        f"{len(adopted)} migration file(s) up to it count as applied, and the table is "
+        "converted to aim-migrate's in place before anything else runs.",
+        {"kind": foreign.kind, "at_version": foreign.version, "adopted": len(adopted)},
+    )
+    return Plan(
+        TRACK_INCREMENTAL,
+        None,
+        (),
+        _within_target(pending, options),
+        rows,
+        (),
+        True,
+        (*source.notices, notice),
+        convert=foreign,
+    )
+
+
+def unfinished_error(version: str, status: str) -> MigrationError:
+    """A non-transactional migration (or revert) that started and did not finish."""
+    return MigrationError(
+        f"Migration {version} ran outside a transaction and did not finish "
+        f"(status {status!r}); some of its statements may have taken effect.",
+        hint="Check what it did: look for INVALID indexes (pg_index.indisvalid = false) "
+        "and for the objects the file creates or drops, finish or undo them by hand, then "
+        "run 'aim-migrate repair --reason \"...\"' to clear the record so it is retried"
+        + (
+            " (a cleared revert means the forward migration is applied again by migrate)."
+            if status == REVERTING
+            else "."
+        ),
+        event="migration.incomplete",
+        migration=version,
+        status=status,
+    )
+
+
 def _plan_existing(
     source: MigrationSet, state: DatabaseState, options: PlanOptions, locked: bool
 ) -> Plan:
     files = source.by_name()
     unfinished = tuple(row for row in state.rows if row.status != APPLIED)
     if unfinished and locked:
-        row = unfinished[0]
-        raise MigrationError(
-            f"Migration {row.version} ran outside a transaction and did not finish "
-            f"(status {row.status!r}); some of its statements may have taken effect.",
-            hint="Check what it did: look for INVALID indexes (pg_index.indisvalid = false) "
-            "and for the objects the file creates or drops, finish or undo them by hand, then "
-            "run 'aim-migrate repair --reason \"...\"' to clear the record so it is retried.",
-            event="migration.incomplete",
-            migration=row.version,
-            status=row.status,
-        )
+        raise unfinished_error(unfinished[0].version, unfinished[0].status)
 
     baseline_rows = [row for row in state.rows if _is_baseline_row(row)]
     incremental_rows = [row for row in state.rows if not _is_baseline_row(row)]

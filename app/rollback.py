@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from app.errors import ValidationError
+from app.errors import UsageError, ValidationError
 from app.history import APPLIED, BASELINE, CONTAINED, HistoryRow
 from app.inspection import DatabaseState
 from app.plan import row_key
@@ -36,12 +36,15 @@ def plan_down(
     allow_data_loss: bool,
 ) -> list[Revert]:
     if (steps is None) == (to is None):
-        raise ValidationError(
+        raise UsageError(
             "Say how far to roll back: --steps K or --to N (one of them).",
             hint="'down --steps 1' reverts the newest migration; 'down --to 12' reverts "
             "everything above version 12.",
-            event="usage.invalid",
         )
+    if steps is not None and steps < 1:
+        raise UsageError("--steps must be at least 1.", hint="Give a positive number.")
+    if to is not None and to < 0:
+        raise UsageError("--to must be 0 or more.", hint="Give a version number, or 0.")
     files = source.by_name()
     unfinished = [r.version for r in state.rows if r.status != APPLIED]
     if unfinished:
@@ -72,10 +75,6 @@ def plan_down(
         chosen = [r for r in applied if row_key(r)[0] > to]
     else:
         assert steps is not None
-        if steps < 1:
-            raise ValidationError(
-                "--steps must be at least 1.", hint="Give a positive number.", event="usage.invalid"
-            )
         if steps > len(applied):
             raise ValidationError(
                 f"Only {len(applied)} applied migration(s) can be rolled back, not {steps}.",

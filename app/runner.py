@@ -18,8 +18,8 @@ import psycopg
 
 from app import history
 from app import source as files
-from app.connect import apply_session_settings, connect, runner_identity, target_fields
-from app.errors import ValidationError
+from app.connect import connect, runner_identity, target_fields
+from app.errors import ConfigError, ValidationError
 from app.history import Record, Table
 from app.inspection import inspect, up_to_date
 from app.logs import bind
@@ -89,6 +89,83 @@ def locked(
     lock.release()
 
 
+@contextmanager
+def locked_step(conn: psycopg.Connection[TupleRow], config: Config, log: Logger) -> Iterator[None]:
+    """One transaction under the transaction-level lock: safe on any connection, pooled too."""
+    from app.connect import local_settings_sql  # noqa: PLC0415
+    from app.lock import locked_transaction  # noqa: PLC0415
+
+    with locked_transaction(
+        conn, config.lock_key_name, config.lock_timeout, log, local_settings_sql(config, conn)
+    ):
+        yield
+
+
+@contextmanager
+def _run_lock(
+    conn: psycopg.Connection[TupleRow], config: Config, log: Logger, session_lock: bool
+) -> Iterator[AdvisoryLock | None]:
+    """The session lock for the run, or none: then each step's transaction-level lock is all
+    there is, and all a transactional migration needs."""
+    if not session_lock:
+        yield None
+        return
+    from app.connect import keep_alive  # noqa: PLC0415
+
+    keep_alive(conn)
+    with locked(conn, config, log) as lock:
+        yield lock
+
+
+def _route(conn: psycopg.Connection[TupleRow], conninfo: str, config: Config, log: Logger) -> str:
+    """DIRECT, PROXY or TRANSACTION_POOLER (see connect.route)."""
+    from app.connect import TRANSACTION_POOLER, route  # noqa: PLC0415
+
+    try:
+        found = route(conn, conninfo, config)
+    except psycopg.OperationalError as exc:
+        if conn.broken or conn.closed:
+            raise
+        # Cannot tell (e.g. the role's CONNECTION LIMIT): assume the pooler, which is safe for
+        # every transactional migration and refuses only no-transaction ones.
+        log.warning(
+            "db.pooler_probe_failed",
+            cause=str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+            message="A second connection to tell a transaction pooler from a proxy failed; "
+            "running as if through a transaction pooler.",
+        )
+        found = TRANSACTION_POOLER
+    if found == TRANSACTION_POOLER:
+        log.info(
+            "db.pooler_detected",
+            mode="transaction",
+            message="The connection goes through a transaction pooler: no session lock is "
+            "taken; each migration runs in one transaction under a transaction-level lock.",
+        )
+    elif found != "direct":
+        log.debug("db.route", route=found)
+    return found
+
+
+def _needs_session(p: Plan) -> bool:
+    return any(not m.transactional for m in p.pending)
+
+
+def _refuse_autocommit_through_pooler(p: Plan) -> None:
+    unsafe = [m.name for m in p.pending if not m.transactional]
+    if unsafe:
+        raise ConfigError(
+            f"Migration(s) {', '.join(unsafe)} are marked no-transaction, which cannot run "
+            "safely through a transaction pooler: their statements commit one by one, and "
+            "nothing can keep another runner from running them at the same time. Nothing was "
+            "changed.",
+            hint="Run aim-migrate over a direct (or session-pooled) connection: give the "
+            "migration Job its own DATABASE_URL that bypasses PgBouncer's transaction pool.",
+            event="pooler.refused",
+            migrations=unsafe,
+        )
+
+
 def migrate(
     config: Config,
     conninfo: str,
@@ -124,12 +201,24 @@ def migrate(
             )
             return outcome
         statements = preflight(first)  # bad files fail here, before the lock and any change
+        from app.connect import DIRECT, TRANSACTION_POOLER  # noqa: PLC0415
         from app.execute import Executor  # noqa: PLC0415 - not needed when nothing is pending
 
-        apply_session_settings(conn, config)
-        with locked(conn, config, log) as lock:
-            outcome.lock_wait_s = lock.waited_s
-            final = plan(source, inspect(conn, table, config.sentinel_table), options)
+        route = _route(conn, conninfo, config, log)
+        pooled = route == TRANSACTION_POOLER
+        if pooled:
+            _refuse_autocommit_through_pooler(first)
+        # A session lock on a direct connection; behind a proxy only where a no-transaction
+        # migration needs one (and then every step checks that its session did not change).
+        session_lock = route == DIRECT or (not pooled and _needs_session(first))
+        with _run_lock(conn, config, log, session_lock) as lock:
+            outcome.lock_wait_s = lock.waited_s if lock else 0.0
+            final = plan(
+                source,
+                inspect(conn, table, config.sentinel_table),
+                options,
+                locked=lock is not None,
+            )
             _fill(outcome, final)
             _report(final.notices, log)
             log.info(
@@ -140,13 +229,27 @@ def migrate(
                 current_version=outcome.current_version,
             )
             statements = preflight(final, statements)
-            executor = Executor(conn, config, table, statements, runner_identity(), log)
+            if pooled:
+                _refuse_autocommit_through_pooler(final)
+            elif lock is None and _needs_session(final):
+                raise _changed_meanwhile()
+            executor = Executor(
+                conn,
+                config,
+                table,
+                statements,
+                runner_identity(),
+                log,
+                session_pid=lock.pid if lock else None,
+            )
             try:
                 executor.run(final)
             finally:
                 outcome.applied = executor.progress.applied
                 outcome.recorded = executor.progress.recorded
-                outcome.pending = len({m.name for m in final.pending} - set(outcome.applied))
+                outcome.lock_wait_s += executor.progress.lock_wait_s
+                finished = set(outcome.applied) | set(executor.progress.skipped)
+                outcome.pending = len({m.name for m in final.pending} - finished)
             outcome.current_version = final.version_after
     return outcome
 
@@ -161,7 +264,7 @@ def mark_baseline(config: Config, conninfo: str, log: Logger, version: int) -> O
             at_version=version,
         )
     table = Table(config.schema, config.history_table)
-    with session(conninfo, config, log) as conn, locked(conn, config, log):
+    with session(conninfo, config, log) as conn, locked_step(conn, config, log):
         state = inspect(conn, table, config.sentinel_table)
         present = {row.name for row in state.rows}
         records = [
@@ -169,9 +272,8 @@ def mark_baseline(config: Config, conninfo: str, log: Logger, version: int) -> O
             for m in source.migrations
             if m.number <= version and m.name not in present
         ]
-        with conn.transaction():
-            history.upgrade(conn, table)
-            history.write(conn, table, records, runner_identity())
+        history.upgrade(conn, table)
+        history.write(conn, table, records, runner_identity())
     log.info("history.marked", at_version=version, recorded=[r.version for r in records])
     return Outcome(track="marked", recorded=[r.version for r in records], current_version=version)
 
@@ -226,6 +328,14 @@ def _release_quietly(lock: AdvisoryLock, conn: psycopg.Connection[TupleRow], log
         log.warning("lock.release_failed", cause=str(exc).splitlines()[0] if str(exc) else "")
 
 
+def _changed_meanwhile() -> ValidationError:
+    return ValidationError(
+        "A no-transaction migration became pending while this run was deciding how to lock.",
+        hint="Another runner changed the history meanwhile; re-run.",
+        event="plan.changed",
+    )
+
+
 def repair(
     config: Config, conninfo: str, log: Logger, reason: str, only: str | None
 ) -> dict[str, list[str]]:
@@ -235,39 +345,38 @@ def repair(
     table = Table(config.schema, config.history_table)
     cleared: list[str] = []
     rechecked: list[str] = []
-    with session(conninfo, config, log) as conn, locked(conn, config, log):
+    with session(conninfo, config, log) as conn, locked_step(conn, config, log):
         state = inspect(conn, table, config.sentinel_table)
-        with conn.transaction():
-            for row in state.rows:
-                if only is not None and row.version != only:
-                    continue
-                if row.status != history.APPLIED:
-                    history.forget(conn, table, row.version)
-                    cleared.append(row.version)
-                    log.warning(
-                        "repair.cleared",
-                        migration=row.version,
-                        status=row.status,
-                        reason=reason,
-                    )
-                    continue
-                file = files_by_name.get(row.name)
-                if (
-                    file is None
-                    or row.track == history.BASELINE
-                    or row.checksum is None
-                    or row.checksum == file.file.checksum
-                ):
-                    continue
-                history.rechecksum(conn, table, row.version, file.file.checksum, reason)
-                rechecked.append(row.version)
+        for row in state.rows:
+            if only is not None and row.version != only:
+                continue
+            if row.status != history.APPLIED:
+                history.forget(conn, table, row.version)
+                cleared.append(row.version)
                 log.warning(
-                    "repair.checksum_updated",
+                    "repair.cleared",
                     migration=row.version,
-                    recorded_checksum=row.checksum,
-                    checksum=file.file.checksum,
+                    status=row.status,
                     reason=reason,
                 )
+                continue
+            file = files_by_name.get(row.name)
+            if (
+                file is None
+                or row.track == history.BASELINE
+                or row.checksum is None
+                or row.checksum == file.file.checksum
+            ):
+                continue
+            history.rechecksum(conn, table, row.version, file.file.checksum, reason)
+            rechecked.append(row.version)
+            log.warning(
+                "repair.checksum_updated",
+                migration=row.version,
+                recorded_checksum=row.checksum,
+                checksum=file.file.checksum,
+                reason=reason,
+            )
     if not cleared and not rechecked:
         log.info("repair.nothing", message="No unfinished records and no changed checksums.")
     return {"cleared": cleared, "checksums_updated": rechecked}
@@ -307,8 +416,16 @@ def down(
             if not reverts:
                 print("nothing to revert")
             return []
-        apply_session_settings(conn, config)
-        with locked(conn, config, log):
+        from app.connect import TRANSACTION_POOLER  # noqa: PLC0415
+
+        if _route(conn, conninfo, config, log) == TRANSACTION_POOLER:
+            raise ConfigError(
+                "down does not run through a transaction pooler: it holds the migration lock "
+                "for the whole rollback, which such a pooler cannot keep. Nothing was changed.",
+                hint="Run it over a direct (or session-pooled) connection to the database.",
+                event="pooler.refused",
+            )
+        with _run_lock(conn, config, log, session_lock=True) as lock:
             reverts = decide(conn)
             statements = {
                 rv.migration.down.location: files.statements(
@@ -317,7 +434,10 @@ def down(
                 for rv in reverts
                 if rv.migration.down is not None
             }
-            executor = Executor(conn, config, table, statements, runner_identity(), log)
+            assert lock is not None
+            executor = Executor(
+                conn, config, table, statements, runner_identity(), log, session_pid=lock.pid
+            )
             for rv in reverts:
                 executor.revert(rv.migration, rv.row.version)
     return [rv.migration.name for rv in reverts]
@@ -327,4 +447,13 @@ def history_rows(config: Config, conninfo: str, log: Logger) -> tuple[history.Hi
     """`aim-migrate history`: the audit trail, read-only."""
     table = Table(config.schema, config.history_table)
     with session(conninfo, config, log) as conn:
-        return inspect(conn, table, config.sentinel_table).rows
+        state = inspect(conn, table, config.sentinel_table)
+    if state.foreign is not None:
+        log.warning(
+            "history.foreign",
+            kind=state.foreign.kind,
+            at_version=state.foreign.version,
+            message=f"The history table is {state.foreign.kind}'s (version "
+            f"{state.foreign.version}); the next migrate adopts it, with a row per migration.",
+        )
+    return state.rows

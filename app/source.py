@@ -2,9 +2,12 @@
 
 File kinds in the migrations directory:
   V<n>__<description>.sql                  the baseline (at most one)
-  <digits>_<description>.sql               an incremental migration
+  <digits>_<description>.sql               an incremental migration ('-' may replace '_')
   <digits>_<description>.up.sql            the same, with a rollback file beside it
   <digits>_<description>.down.sql          the rollback file; never applied forward
+
+Digits are ASCII 0-9 and the version must fit PostgreSQL's bigint. A description is letters,
+digits, '_', '-' and '.' (so `0002_1.7.0_schema.up.sql` is version 2, `1.7.0_schema`).
 
 Header directives are comment lines at the top of a file, before the first statement:
   -- aim-migrate: baseline-version=30      (baseline) the last incremental it contains
@@ -14,6 +17,7 @@ Header directives are comment lines at the top of a file, before the first state
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import itertools
 import operator
@@ -25,8 +29,12 @@ from typing import Any, NamedTuple
 from app.errors import ValidationError
 from app.sqltext import LineIndex, SqlSyntaxError, Statement, split_statements
 
-_BASELINE_NAME = re.compile(r"V(\d+)__([A-Za-z0-9][A-Za-z0-9_.\-]*)\.sql")
-_MIGRATION_NAME = re.compile(r"(\d+)_([A-Za-z0-9][A-Za-z0-9_\-]*?)(\.up|\.down)?\.sql")
+# [0-9], never \d: Python's \d also matches other scripts' digits ('٣١' would become 31).
+_BASELINE_NAME = re.compile(r"V([0-9]+)__([A-Za-z0-9][A-Za-z0-9_.\-]*)\.sql")
+_MIGRATION_NAME = re.compile(r"([0-9]+)([_-])([A-Za-z0-9][A-Za-z0-9_.\-]*?)(\.up|\.down)?\.sql")
+_NAME_CHARACTERS = re.compile(r"[A-Za-z0-9_.\-]")
+MAX_VERSION = 2**63 - 1  # the history's version_number is a bigint
+_BOM = "\ufeff"
 _DIRECTIVE = re.compile(r"--\s*aim-migrate\s*:(.*)")
 _BASELINE_DIRECTIVES = {"baseline-version"}
 _MIGRATION_DIRECTIVES = {"no-transaction"}
@@ -38,6 +46,7 @@ class SqlFile(NamedTuple):
     text: str
     checksum: str  # SHA-256 of the file's bytes, hex
     directives: dict[str, tuple[str, int]]  # directive -> (value, line it is written on)
+    bom: bool = False  # the bytes start with a UTF-8 byte-order mark; `text` is without it
 
     @property
     def path(self) -> Path:
@@ -97,32 +106,33 @@ def load(
     baselines: list[tuple[int, str, SqlFile]] = []
     forward: dict[str, tuple[int, str, SqlFile]] = {}
     downs: dict[str, SqlFile] = {}
-    with os.scandir(root) as scan:
-        # README files, editor droppings and ConfigMap `..data` links are not migrations.
-        entries = sorted(
-            (e for e in scan if e.name.endswith(".sql") and not e.name.startswith(".")),
-            key=lambda e: e.name,
-        )
+    entries = _sql_entries(root, directory)
+    bom_files: list[str] = []
     for entry in entries:
         name, path = entry.name, entry.path
         migration_match = _MIGRATION_NAME.fullmatch(name)
         baseline_match = None if migration_match else _BASELINE_NAME.fullmatch(name)
         if baseline_match is None and migration_match is None:
+            raise _bad_name(name, path)
+        digits = (migration_match or baseline_match).group(1)  # type: ignore[union-attr]
+        if int(digits) > MAX_VERSION:
             raise ValidationError(
-                f"Migration file name {name!r} does not follow the naming rules.",
-                hint="Name incremental migrations NNN_description.sql (or .up.sql/.down.sql) "
-                "and the baseline V<n>__description.sql; descriptions use letters, digits, "
-                "'_' and '-'.",
+                f"Migration file {name}: version {digits} is larger than the largest version "
+                f"that can be recorded ({MAX_VERSION}, PostgreSQL's bigint).",
+                hint="Use a shorter number (a timestamp such as 20240131120000 fits).",
                 file=path,
             )
         sql_file = _read(entry, root)
+        if sql_file.bom:
+            bom_files.append(path)
         if baseline_match is not None:
             baselines.append((int(baseline_match.group(1)), name[: -len(".sql")], sql_file))
             continue
         assert migration_match is not None
-        number = int(migration_match.group(1))
-        key = f"{migration_match.group(1)}_{migration_match.group(2)}"
-        if migration_match.group(3) == ".down":
+        number = int(digits)
+        description = migration_match.group(3)
+        key = f"{digits}{migration_match.group(2)}{description}"
+        if migration_match.group(4) == ".down":
             downs[key] = sql_file
             _check_directives(sql_file, _DOWN_DIRECTIVES)
             continue
@@ -133,7 +143,7 @@ def load(
                 hint="Keep either NNN_name.sql or NNN_name.up.sql, not both.",
                 file=path,
             )
-        forward[key] = (number, migration_match.group(2), sql_file)
+        forward[key] = (number, description, sql_file)
 
     for key, down in downs.items():
         if key not in forward:
@@ -162,7 +172,44 @@ def load(
             **first.fields,
         )
     baseline = _baseline(baselines, migrations, baseline_override)
+    notices.extend(
+        Notice(
+            "source.bom_ignored",
+            f"{Path(path).name} starts with a UTF-8 byte-order mark; it is ignored (the file is "
+            "read from the character after it, and its checksum still covers it).",
+            {"file": path},
+        )
+        for path in bom_files
+    )
     return MigrationSet(root, baseline, migrations, tuple(notices))
+
+
+def _bad_name(name: str, path: str) -> ValidationError:
+    """Say which character breaks the naming rules, and what the rules are."""
+    accepted = (
+        "Accepted: NNN_description.sql (or NNN-description.sql, .up.sql, .down.sql) for "
+        "incremental migrations and V<n>__description.sql for the baseline; NNN is ASCII "
+        "digits, the description letters, digits, '_', '-' and '.'."
+    )
+    stem = name[: -len(".sql")]
+    digits = len(stem) - len(stem.lstrip("0123456789"))
+    if digits == 0 and not stem.startswith("V"):
+        why = f"it starts with {_char(stem[:1])}, not a version number in ASCII digits"
+    elif digits and (digits == len(stem) or stem[digits] not in "_-"):
+        shown = _char(stem[digits]) if digits < len(stem) else "nothing"
+        why = f"the version number must be followed by '_' or '-', not {shown}"
+    else:
+        bad = next((c for c in stem if not _NAME_CHARACTERS.fullmatch(c)), None)
+        why = f"it contains {_char(bad)}" if bad is not None else "it does not match the pattern"
+    return ValidationError(
+        f"Migration file name {name!r} does not follow the naming rules: {why}.",
+        hint=accepted,
+        file=path,
+    )
+
+
+def _char(c: str) -> str:
+    return f"{c!r} (U+{ord(c):04X})" if c else "nothing"
 
 
 def _resolve_directory(directory: Path) -> Path:
@@ -175,6 +222,21 @@ def _resolve_directory(directory: Path) -> Path:
             ".sql files.",
             file=str(directory),
         ) from None
+    except (RuntimeError, OSError) as exc:
+        # Python < 3.13 reports a symlink loop as RuntimeError, 3.13 as OSError ELOOP.
+        if isinstance(exc, RuntimeError) or exc.errno == errno.ELOOP:
+            raise ValidationError(
+                f"Migrations directory {str(directory)!r} is a symlink loop: following it "
+                "never reaches a directory.",
+                hint="Point AIM_MIGRATIONS_DIR at the real directory, or fix the link.",
+                file=str(directory),
+            ) from None
+        raise ValidationError(
+            f"Cannot open the migrations directory {str(directory)!r}: {exc.strerror}.",
+            hint="Check the permissions of the directory and of its parents (the runner's "
+            "user needs execute permission on each) and that the volume is mounted.",
+            file=str(directory),
+        ) from None
     if not root.is_dir():
         raise ValidationError(
             f"Migrations directory {str(directory)!r} is not a directory.",
@@ -182,6 +244,40 @@ def _resolve_directory(directory: Path) -> Path:
             file=str(directory),
         )
     return root
+
+
+def _sql_entries(root: Path, directory: Path) -> list[os.DirEntry[str]]:
+    """The directory's .sql entries in name order (the os.scandir block of `load`)."""
+    try:
+        with os.scandir(root) as scan:
+            # README files, editor droppings and ConfigMap `..data` links are not migrations.
+            entries = sorted(
+                (e for e in scan if e.name.endswith(".sql") and not e.name.startswith(".")),
+                key=lambda e: e.name,
+            )
+    except OSError as exc:
+        raise ValidationError(
+            f"Cannot read the migrations directory {str(directory)!r}: {exc.strerror}.",
+            hint="Check the directory's permissions (the runner's user needs read and execute "
+            "permission on it) and that the volume is mounted.",
+            file=str(directory),
+        ) from None
+    for entry in entries:
+        if not entry.is_symlink():
+            continue
+        try:
+            os.stat(entry.path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise ValidationError(
+                    f"Migration file {entry.name} is a symlink loop: following it never "
+                    "reaches a file.",
+                    hint="Replace the link with the file, or point it at a file in the "
+                    "migrations directory.",
+                    file=entry.path,
+                ) from None
+            # Anything else (a dangling link) is reported when the file is read.
+    return entries
 
 
 def _read(entry: os.DirEntry[str], root: Path) -> SqlFile:
@@ -209,6 +305,21 @@ def _read(entry: os.DirEntry[str], root: Path) -> SqlFile:
             hint="Check the file's permissions and that the volume is mounted.",
             file=location,
         ) from None
+    nul = data.find(b"\x00")
+    if nul != -1:
+        # libpq sends a query as a C string: everything after a NUL would be cut off, and
+        # `DELETE FROM t\0 WHERE id = 1` would delete every row.
+        prefix = data[:nul].decode("utf-8", "replace")
+        line, column = LineIndex(prefix).locate(len(prefix))
+        raise ValidationError(
+            f"{name}:{line}:{column}: the file contains a NUL byte, which PostgreSQL cannot "
+            "receive: the statement would be cut off there and run incomplete.",
+            hint="Remove the NUL byte (often left by a UTF-16 save or a binary paste) and save "
+            "the file as UTF-8 text.",
+            file=location,
+            line=line,
+            column=column,
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -221,8 +332,11 @@ def _read(entry: os.DirEntry[str], root: Path) -> SqlFile:
             line=line,
             column=column,
         ) from None
+    bom = text.startswith(_BOM)
+    if bom:
+        text = text[1:]  # invisible in editors; it would hide a directive on the first line
     return SqlFile(
-        location, text, hashlib.sha256(data).hexdigest(), _directives(name, location, text)
+        location, text, hashlib.sha256(data).hexdigest(), _directives(name, location, text), bom
     )
 
 
@@ -359,12 +473,34 @@ def statements(sql_file: SqlFile, *, transactional: bool) -> list[Statement]:
     Called for every file before anything is changed, so a bad file stops the run early.
     """
     name = sql_file.path.name
+
+    def refuse(found: tuple[Statement, ...] | list[Statement]) -> None:
+        for statement in found:
+            problem = _refusal(statement, transactional)
+            if problem is None:
+                continue
+            message, hint = problem
+            line = statement.line
+            if statement.meta_command_at is not None:  # the backslash's own line
+                line = LineIndex(sql_file.text).locate(
+                    statement.offset + statement.meta_command_at
+                )[0]
+            raise ValidationError(
+                f"{name}:{line}: {message}",
+                hint=hint,
+                file=str(sql_file.path),
+                line=line,
+            )
+
     try:
         found = split_statements(sql_file.text)
     except SqlSyntaxError as exc:
+        # What stands before the error may explain it: the rows after COPY ... FROM stdin
+        # (pg_dump output) or a psql command's argument are no SQL to begin with.
+        refuse(exc.before)
         raise ValidationError(
             f"{name}:{exc.line}:{exc.column}: {exc}.",
-            hint="Close the quote, comment or dollar-quoted body.",
+            hint="Close the quote, comment, dollar-quoted body, parenthesis or BEGIN ATOMIC body.",
             file=str(sql_file.path),
             line=exc.line,
             column=exc.column,
@@ -372,27 +508,45 @@ def statements(sql_file: SqlFile, *, transactional: bool) -> list[Statement]:
     if not found:
         raise ValidationError(
             f"Migration file {name} contains no SQL statement.",
-            hint="Write the migration, or delete the file if it was created by mistake.",
+            hint="Write the migration, or delete the file if it was created by mistake. Empty "
+            "files are refused rather than recorded as no-ops: once recorded, the SQL written "
+            "into one later would be refused as an edit of an applied migration. For a "
+            "deliberate placeholder (a number kept free), write 'SELECT 1;'.",
             file=str(sql_file.path),
         )
-    for statement in found:
-        problem = _refusal(statement, transactional)
-        if problem is not None:
-            message, hint = problem
-            raise ValidationError(
-                f"{name}:{statement.line}: {message}",
-                hint=hint,
-                file=str(sql_file.path),
-                line=statement.line,
-            )
+    refuse(found)
     return found
 
 
 def _refusal(statement: Statement, transactional: bool) -> tuple[str, str] | None:
-    if statement.is_psql_meta_command:
+    at = statement.meta_command_at
+    if at is not None:
+        command = statement.text[at:].split(maxsplit=1)[0]
         return (
-            "psql meta-commands (backslash commands) are not SQL and cannot be run.",
-            "Remove the line, or inline what it includes.",
+            f"psql meta-command {command} (a backslash command) is not SQL and cannot be run.",
+            "The runner sends SQL only: remove it, or inline what it includes. A backslash "
+            "belongs only inside a string, e.g. E'a\\nb'.",
+        )
+    copy = statement.client_copy
+    if copy is not None:
+        if copy == "FROM STDIN":
+            hint = (
+                "Insert the rows with INSERT ... VALUES instead (COPY FROM a server-side file "
+                "is not portable either: the file would have to be on the database server)."
+            )
+        else:
+            hint = "Remove it: a migration has no client to send the rows to."
+        return (
+            f"COPY ... {copy} needs a client that streams the rows (psql does); the runner "
+            "sends each statement on its own and cannot.",
+            hint,
+        )
+    if statement.disables_standard_conforming_strings:
+        return (
+            "setting standard_conforming_strings to off is not allowed: it changes how "
+            "backslashes in '...' strings are read, and every file is split with it on.",
+            "Remove the setting and write strings with backslash escapes as E'...' strings "
+            "(E'it\\'s', E'a\\nb'), which read the same under either setting.",
         )
     if statement.transaction_control:
         return (

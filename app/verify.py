@@ -22,10 +22,13 @@ from psycopg import sql
 
 from app import runner
 from app.catalog import Difference, Snapshot, compare, snapshot
-from app.errors import ValidationError
+from app.config import check_conninfo
+from app.errors import ConfigError, ConnectError, ValidationError
 from app.plan import PlanOptions
 
 if TYPE_CHECKING:
+    from psycopg.rows import TupleRow
+
     from app.config import Config
     from app.logs import Logger
 
@@ -39,6 +42,8 @@ class Verdict:
 def verify(
     config: Config, log: Logger, dev_url: str | None, *, ignore_names: bool = False
 ) -> Verdict:
+    if dev_url:
+        check_conninfo(dev_url, "AIM_DEV_DATABASE_URL")
     source = runner.load_source(config)
     baseline = source.baseline
     if baseline is None:
@@ -49,19 +54,22 @@ def verify(
         )
     chain = source._replace(baseline=None)
     up_to = PlanOptions(target=baseline.version)
-    with (
-        _server(dev_url) as admin_url,
-        _scratch(admin_url, "baseline") as baseline_url,
-        _scratch(admin_url, "chain") as chain_url,
-    ):
-        runner.migrate(config, baseline_url, log, up_to, source)
-        runner.migrate(config, chain_url, log, up_to, chain)
-        snapshots = []
-        for url in (baseline_url, chain_url):
-            with psycopg.connect(url, autocommit=True) as conn:
-                snapshots.append(
-                    snapshot(conn, config.schema, config.history_table, ignore_names=ignore_names)
-                )
+    with _server(dev_url) as admin_url:
+        _check_privileges(admin_url)  # before creating anything
+        with (
+            _scratch(admin_url, "baseline") as baseline_url,
+            _scratch(admin_url, "chain") as chain_url,
+        ):
+            runner.migrate(config, baseline_url, log, up_to, source)
+            runner.migrate(config, chain_url, log, up_to, chain)
+            snapshots = []
+            for url in (baseline_url, chain_url):
+                with _connect(url) as conn:
+                    snapshots.append(
+                        snapshot(
+                            conn, config.schema, config.history_table, ignore_names=ignore_names
+                        )
+                    )
     differences = compare(*snapshots)
     log.info(
         "verify.finished",
@@ -84,16 +92,52 @@ def _server(dev_url: str | None) -> Iterator[str]:
         yield url
 
 
+def _connect(url: str) -> psycopg.Connection[TupleRow]:
+    """A connection to the verify server; failing to connect is exit 4, not a crash."""
+    try:
+        return psycopg.connect(url, autocommit=True)
+    except psycopg.OperationalError as exc:
+        reason = " ".join(line.strip() for line in str(exc).strip().splitlines()[:2])
+        raise ConnectError(
+            f"Cannot connect to the verify server (AIM_DEV_DATABASE_URL): {reason}",
+            hint="Check that the development server is running and reachable, and the user, "
+            "password and database name in AIM_DEV_DATABASE_URL.",
+            cause=reason,
+        ) from None
+
+
+def _check_privileges(admin_url: str) -> None:
+    """verify creates and drops two scratch databases: refuse before starting without
+    CREATEDB, rather than fail halfway."""
+    with _connect(admin_url) as conn:
+        row = conn.execute(
+            "SELECT current_user, rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
+    if row is not None and (row[1] or row[2]):
+        return
+    user = str(row[0]) if row is not None else "?"
+    quoted = sql.Identifier(user).as_string(None) if user != "?" else "<role>"
+    raise ConfigError(
+        f"The role {user!r} on the verify server (AIM_DEV_DATABASE_URL) lacks the CREATEDB "
+        "privilege, which verify needs to create its two scratch databases.",
+        hint=f"Grant it on that development server (ALTER ROLE {quoted} CREATEDB), use a role "
+        "that has it, or unset AIM_DEV_DATABASE_URL to verify on an embedded server.",
+        event="verify.privilege_missing",
+        privilege="CREATEDB",
+        role=user,
+    )
+
+
 @contextmanager
 def _scratch(admin_url: str, role: str) -> Iterator[str]:
     name = f"aim_verify_{uuid.uuid4().hex[:10]}_{role}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    with _connect(admin_url) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         params: dict[str, Any] = {**pg_conninfo.conninfo_to_dict(admin_url), "dbname": name}
         yield pg_conninfo.make_conninfo("", **params)
     finally:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
+        with _connect(admin_url) as conn:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )

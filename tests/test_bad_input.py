@@ -29,7 +29,7 @@ def assert_clean_failure(run: Run, code: int, event: str) -> dict[str, object]:
 def _layout(tmp_path: Path, case: str) -> Path:
     m = write_migrations(tmp_path / "m", GOOD)
     if case == "malformed-name":
-        write_migrations(m, {"3-add-things.sql": "SELECT 1;"})
+        write_migrations(m, {"3 add things.sql": "SELECT 1;"})
     elif case == "duplicate-version-strict":
         write_migrations(m, {"002_other.sql": "SELECT 1;"})
     elif case == "baseline-without-version":
@@ -58,7 +58,7 @@ def _layout(tmp_path: Path, case: str) -> Path:
 @pytest.mark.parametrize(
     ("case", "code", "event", "names"),
     [
-        ("malformed-name", 3, "validation.failed", "3-add-things.sql"),
+        ("malformed-name", 3, "validation.failed", "3 add things.sql"),
         ("duplicate-version-strict", 3, "validation.failed", "002_other.sql"),
         ("baseline-without-version", 3, "validation.failed", "V1__base.sql"),
         ("baseline-version-missing", 3, "validation.failed", "V1__base.sql"),

@@ -130,13 +130,12 @@ def test_strict_without_duplicates_is_fine(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        "001-init.sql",
         "init.sql",
         "001_.sql",
         "001_bad name.sql",
-        "001_a.b.sql",
         "_001_a.sql",
-        "001_a.sideways.sql",
+        "001_a,b.sql",
+        "0x1f_hex.sql",
         "V1_single_underscore.sql",
         "v1__lowercase.sql",
         "001_é.sql",
@@ -147,6 +146,19 @@ def test_malformed_names_are_rejected_naming_the_file(tmp_path: Path, name: str)
     exc = load_error(tmp_path)
     assert exc.fields["file"] == str(tmp_path.resolve() / name)
     assert name in exc.message
+
+
+def test_hyphen_separator_and_dotted_descriptions_are_accepted(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"001-init.sql": SQL, "002_1.7.0_schema.up.sql": SQL, "002_1.7.0_schema.down.sql": SQL},
+    )
+    found = load(tmp_path).migrations
+    assert [(m.number, m.name, m.description) for m in found] == [
+        (1, "001-init", "init"),
+        (2, "002_1.7.0_schema", "1.7.0_schema"),
+    ]
+    assert found[1].down is not None
 
 
 def test_non_sql_files_and_dotfiles_are_ignored(tmp_path: Path) -> None:

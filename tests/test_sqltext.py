@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.errors import ValidationError
 from app.sqltext import LineIndex, SqlSyntaxError, Statement, split_statements
 
 
@@ -404,3 +407,248 @@ def test_joined_statements_split_back_in_order(statements: list[str], trailing: 
     for s in found:
         assert sql[s.offset : s.offset + len(s.text)] == s.text
         assert s.words[0] == "SELECT"
+
+
+# --- what PostgreSQL's grammar makes one statement (issue 11; tests/test_sqltext_oracle.py) ---
+
+
+def test_semicolons_inside_parentheses_do_not_split_a_multi_action_rule() -> None:
+    sql = (
+        "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); "
+        "INSERT INTO b VALUES (2));\nSELECT 1;"
+    )
+    found = split_statements(sql)
+    assert [s.text for s in found] == [sql[: sql.index(");\n") + 1], "SELECT 1"]
+    assert [s.line for s in found] == [1, 2]
+    assert_exact(sql, found)
+
+
+def test_a_parameter_named_begin_is_not_begin_atomic() -> None:
+    sql = "CREATE FUNCTION f(begin int) RETURNS int LANGUAGE sql AS 'select 1';\nSELECT 2;"
+    assert texts(sql) == [sql[: sql.index(";")], "SELECT 2"]
+    sql = "CREATE FUNCTION begin() RETURNS int LANGUAGE sql AS 'select 1';SELECT begin();"
+    assert texts(sql) == [sql[: sql.index(";")], "SELECT begin()"]
+
+
+def test_begin_atomic_body_with_case_labels_and_comments_is_one_statement() -> None:
+    body = (
+        "CREATE OR REPLACE FUNCTION f(r t) RETURNS int LANGUAGE sql\n"
+        "BEGIN /* ; */ ATOMIC\n"
+        "  SELECT CASE WHEN r.a THEN CASE r.b WHEN 1 THEN 2 END ELSE 0 END;\n"
+        "  SELECT r.end, $1.case, 1 AS end, (CASE WHEN true THEN 1 END) FROM r;\n"
+        "  SELECT 'END;', \"end\"; -- END;\n"
+        "END"
+    )
+    sql = body + ";\nSELECT 3;"
+    found = split_statements(sql)
+    assert [s.text for s in found] == [body, "SELECT 3"]
+    assert [s.line for s in found] == [1, 7]
+
+
+def test_continued_e_string_keeps_backslash_escapes() -> None:
+    sql = "SELECT E'a' -- c;\n  '\\'; still the string'\n'x';\nSELECT 2;"
+    assert texts(sql) == [sql[: sql.index(";\nSELECT 2")], "SELECT 2"]
+    # A block comment is no whitespace for a continuation: a plain string follows.
+    assert texts("SELECT E'a' /* */\n'\\';SELECT 2") == ["SELECT E'a' /* */\n'\\'", "SELECT 2"]
+
+
+def test_postgres_whitespace_only() -> None:
+    # U+00A0 is an identifier character to PostgreSQL, not whitespace: `\xa0$$` is a name.
+    assert texts("SELECT 1 AS \xa0$$; SELECT 2") == ["SELECT 1 AS \xa0$$", "SELECT 2"]
+    # A line comment ends at a carriage return too.
+    assert texts("SELECT 1 -- c\r; SELECT 2") == ["SELECT 1 -- c\r", "SELECT 2"]
+
+
+@pytest.mark.parametrize(
+    ("sql", "line", "column", "fragment"),
+    [
+        ("SELECT 1;\nINSERT INTO t VALUES ((1);\nSELECT 2;", 2, 22, "unclosed parenthesis"),
+        ("SELECT (1));\nSELECT (2", 2, 8, "unclosed parenthesis"),
+        (
+            "CREATE FUNCTION f() RETURNS int LANGUAGE sql\n  BEGIN ATOMIC SELECT 1;\nSELECT 2;",
+            2,
+            3,
+            "BEGIN ATOMIC",
+        ),
+        ("SELECT E'a'\n'\\';", 1, 8, "E'' string"),
+    ],
+)
+def test_unclosed_parenthesis_and_body_raise_with_position(
+    sql: str, line: int, column: int, fragment: str
+) -> None:
+    with pytest.raises(SqlSyntaxError) as info:
+        split_statements(sql)
+    assert (info.value.line, info.value.column) == (line, column)
+    assert fragment in str(info.value)
+    assert LineIndex(sql).locate(info.value.offset) == (line, column)
+
+
+def test_syntax_error_carries_the_statements_before_it() -> None:
+    sql = "COPY t FROM stdin;\nO'Brien\t1\n\\.\n"
+    with pytest.raises(SqlSyntaxError) as info:
+        split_statements(sql)
+    first, cut = info.value.before
+    assert first.text == "COPY t FROM stdin"
+    assert first.client_copy == "FROM STDIN"
+    assert (cut.text, cut.offset) == ("O", sql.index("O'"))
+
+
+@pytest.mark.parametrize(
+    ("sql", "at"),
+    [
+        ("SELECT 1 \\gset", 9),
+        ("SELECT 1\n\\gexec", 9),
+        ("\\i other.sql", 0),
+        ("SELECT E'\\\\', '\\', $$\\$$, \"\\\" /* \\ */ -- \\\n\\x", 43),
+    ],
+)
+def test_backslash_anywhere_at_top_level_is_a_meta_command(sql: str, at: int) -> None:
+    s = one(sql)
+    assert s.is_psql_meta_command
+    assert s.meta_command_at == at
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["SELECT E'\\\\', E'\\'', '\\', $$\\$$, $q$\\$q$, \"\\\" /* \\ */ -- \\\n + 1", "SELECT 1"],
+)
+def test_backslashes_in_strings_and_comments_are_no_meta_command(sql: str) -> None:
+    s = one(sql)
+    assert not s.is_psql_meta_command
+    assert s.meta_command_at is None
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("COPY t FROM stdin", "FROM STDIN"),
+        ("copy public.t (a, b) from STDIN with (format csv)", "FROM STDIN"),
+        ("COPY BINARY t FROM Stdin", "FROM STDIN"),
+        ("COPY (SELECT * FROM stdin) TO STDOUT", "TO STDOUT"),
+        ("COPY t TO stdout WITH (FORMAT csv, HEADER)", "TO STDOUT"),
+        ("COPY t FROM '/data/t.csv'", None),
+        ("COPY t FROM PROGRAM 'cat stdin'", None),
+        ("COPY (SELECT stdin FROM stdin) TO '/tmp/x'", None),
+        ("SELECT 1 FROM stdin", None),
+    ],
+)
+def test_client_copy(sql: str, expected: str | None) -> None:
+    assert one(sql).client_copy == expected
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SET standard_conforming_strings = off", True),
+        ("set standard_conforming_strings to OFF", True),
+        ("SET SESSION standard_conforming_strings TO 'off'", True),
+        ("SET LOCAL standard_conforming_strings = false", True),
+        ("SET standard_conforming_strings=0", True),
+        ('SET "standard_conforming_strings" = no', True),
+        ("SELECT set_config('standard_conforming_strings', 'off', false)", True),
+        ("SELECT pg_catalog.set_config('Standard_Conforming_Strings', 'of', true)", True),
+        ("ALTER DATABASE app SET standard_conforming_strings = off", True),
+        ("ALTER ROLE app SET standard_conforming_strings TO off", True),
+        ("DO $$ BEGIN SET standard_conforming_strings = off; END $$", True),
+        (
+            "DO $$ BEGIN PERFORM set_config('standard_conforming_strings', 'off', false); END $$",
+            True,
+        ),
+        ("SET standard_conforming_strings = on", False),
+        ("SET standard_conforming_strings TO DEFAULT", False),
+        ("SELECT set_config('standard_conforming_strings', 'on', false)", False),
+        ("RESET standard_conforming_strings", False),
+        ("SHOW standard_conforming_strings", False),
+        ("SELECT current_setting('standard_conforming_strings')", False),
+        ("SELECT 'SET standard_conforming_strings = off' /* = off */", False),
+    ],
+)
+def test_disables_standard_conforming_strings(sql: str, expected: bool) -> None:
+    assert one(sql).disables_standard_conforming_strings is expected
+
+
+# --- refusals through app.source.statements -----------------------------------------------
+
+
+def _refused(tmp_path: Path, text: str, transactional: bool = True) -> ValidationError:
+    from app.source import load, statements
+
+    (tmp_path / "001_x.sql").write_text(text, encoding="utf-8")
+    (migration,) = load(tmp_path).migrations
+    with pytest.raises(ValidationError) as info:
+        statements(migration.file, transactional=transactional)
+    assert info.value.fields["file"] == str(migration.file.path)
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("CREATE TABLE t (a text);\nSET standard_conforming_strings = off;\n", 2),
+        ("-- h\nSET SESSION standard_conforming_strings TO off;\n", 2),
+        ("SELECT 1;\n\nSELECT set_config('standard_conforming_strings', 'off', false);\n", 3),
+    ],
+)
+def test_standard_conforming_strings_off_is_refused(tmp_path: Path, text: str, line: int) -> None:
+    exc = _refused(tmp_path, text)
+    assert exc.fields["line"] == line
+    assert f"001_x.sql:{line}:" in exc.message
+    assert "standard_conforming_strings" in exc.message
+    assert "E'" in exc.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "direction"),
+    [
+        ("CREATE TABLE t (a int);\nCOPY t (a) FROM stdin;\n1\n2\n\\.\n", 2, "FROM STDIN"),
+        (
+            "CREATE TABLE t (a text);\nCOPY t FROM STDIN WITH (FORMAT csv);\nO'Brien\n\\.\n",
+            2,
+            "FROM STDIN",
+        ),
+        ("\n\ncopy (select 1) to stdout;\n", 3, "TO STDOUT"),
+    ],
+)
+def test_copy_with_the_client_is_refused(
+    tmp_path: Path, text: str, line: int, direction: str
+) -> None:
+    # The rows after the COPY (pg_dump output) are no SQL; the COPY is what is reported,
+    # also when a quote in the rows makes the rest of the file unreadable.
+    exc = _refused(tmp_path, text, transactional=False)
+    assert exc.fields["line"] == line
+    assert f"001_x.sql:{line}:" in exc.message
+    assert direction in exc.message
+    if direction == "FROM STDIN":
+        assert "INSERT" in exc.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "command"),
+    [
+        ("CREATE TABLE t (a int);\nSELECT count(*) FROM t \\gset\n", 2, "\\gset"),
+        ("SELECT 1\n  \\gexec\n", 2, "\\gexec"),
+        ("SELECT 1;\n\\echo it's done\n", 2, "\\echo"),  # the quote hides the rest from SQL
+        ("\\set ON_ERROR_STOP on\nSELECT 1;\n", 1, "\\set"),
+    ],
+)
+def test_psql_command_anywhere_in_a_statement_is_refused(
+    tmp_path: Path, text: str, line: int, command: str
+) -> None:
+    exc = _refused(tmp_path, text)
+    assert exc.fields["line"] == line
+    assert f"001_x.sql:{line}:" in exc.message
+    assert "meta-command" in exc.message
+    assert command in exc.message
+
+
+def test_backslashes_inside_strings_and_bodies_are_accepted(tmp_path: Path) -> None:
+    from app.source import load, statements
+
+    text = (
+        "INSERT INTO t VALUES (E'a\\nb\\'c', '\\', $$\\d$$);\n"
+        "DO $do$ BEGIN RAISE NOTICE E'\\\\'; END $do$;\n"
+        "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); NOTIFY t);\n"
+    )
+    (tmp_path / "001_x.sql").write_text(text, encoding="utf-8")
+    (migration,) = load(tmp_path).migrations
+    assert [s.line for s in statements(migration.file, transactional=True)] == [1, 2, 3]
