@@ -179,7 +179,7 @@ class Run:
 def cli_env(url: str | None, migrations: Path | None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIM_", "PG", "DATABASE_URL"))}
     env["AIM_LOG_FORMAT"] = "json"
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = str(ROOT / "app")  # the source root of the aim_migrate package
     if url is not None:
         env["DATABASE_URL"] = url
     if migrations is not None:
@@ -191,9 +191,9 @@ def cli_env(url: str | None, migrations: Path | None, **extra: str) -> dict[str,
 def run_cli(
     args: list[str], url: str | None, migrations: Path | None, timeout: float = 120, **extra: str
 ) -> Run:
-    """Run `python -m app` as a separate process, the way a Job or init container does."""
+    """Run `python -m aim_migrate` as a separate process, the way a Job or init container does."""
     proc = subprocess.run(
-        [sys.executable, "-m", "app", *args],
+        [sys.executable, "-m", "aim_migrate", *args],
         env=cli_env(url, migrations, **extra),
         capture_output=True,
         text=True,
@@ -208,7 +208,7 @@ def start_cli(
     args: list[str], url: str | None, migrations: Path | None, **extra: str
 ) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "app", *args],
+        [sys.executable, "-m", "aim_migrate", *args],
         env=cli_env(url, migrations, **extra),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

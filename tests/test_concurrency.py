@@ -8,10 +8,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from aim_migrate.errors import ConfigError
+from aim_migrate.lock import AdvisoryLock, lock_key
+from aim_migrate.logs import configure
 
-from app.errors import ConfigError
-from app.lock import AdvisoryLock, lock_key
-from app.logs import configure
 from tests.conftest import Database, finish, run_cli, start_cli, write_migrations
 
 SLOW = "CREATE TABLE slow_table (id int);\nSELECT pg_sleep(%s);\n"

@@ -13,10 +13,10 @@ from typing import Any
 
 import psycopg
 import pytest
+from aim_migrate.errors import ExitCode, UsageError
+from aim_migrate.lock import lock_key
 from psycopg import sql
 
-from app.errors import ExitCode, UsageError
-from app.lock import lock_key
 from tests.conftest import (
     ROOT,
     Database,
@@ -77,9 +77,8 @@ def test_connection_lost_while_waiting_for_the_lock_exits_4(
 
 
 def test_only_connection_errors_count_as_a_lost_connection() -> None:
+    from aim_migrate.cli import _connection_lost
     from psycopg import errors as pg_errors
-
-    from app.cli import _connection_lost
 
     assert _connection_lost(pg_errors.AdminShutdown("terminating connection"))  # 57P01
     assert _connection_lost(pg_errors.ConnectionFailure("gone"))  # 08006
@@ -106,8 +105,8 @@ def test_down_with_an_out_of_range_count_is_a_usage_error(
 
 
 def test_plan_down_usage_errors_are_exit_2() -> None:
-    from app.rollback import plan_down
-    from app.source import MigrationSet
+    from aim_migrate.rollback import plan_down
+    from aim_migrate.source import MigrationSet
 
     empty = MigrationSet(Path("."), None, (), ())
     state: Any = None  # refused before the database state is looked at
@@ -135,7 +134,7 @@ def run_unprivileged(args: list[str], url: str, migrations: Path) -> Run:
     preexec = _drop_file_permission_override if os.geteuid() == 0 else None
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "app", *args],
+            [sys.executable, "-m", "aim_migrate", *args],
             env=cli_env(url, migrations),
             capture_output=True,
             text=True,
@@ -433,8 +432,8 @@ def test_command_line_mistakes_do_not_echo_secrets(tmp_path: Path, args: list[st
 
 
 def test_which_variables_are_never_echoed() -> None:
-    from app.config import OPTIONS, is_secret, resolve
-    from app.errors import ConfigError
+    from aim_migrate.config import OPTIONS, is_secret, resolve
+    from aim_migrate.errors import ConfigError
 
     assert {o.env for o in OPTIONS if is_secret(o)} >= {
         "DATABASE_URL",
@@ -450,7 +449,7 @@ def test_which_variables_are_never_echoed() -> None:
 
 
 def test_redact_removes_credentials_from_library_messages() -> None:
-    from app.config import redact, url_secrets
+    from aim_migrate.config import redact, url_secrets
 
     assert (
         redact("invalid choice: 'postgresql://u:pw@h/db'")

@@ -208,7 +208,8 @@ def test_image_holds_only_what_runs(image: Buildah) -> None:
         assert not list(venv.glob("bin/pip*"))
         site = next(venv.glob("lib/python3*/site-packages"))
         assert not (site / "pip").exists()
-        assert list((site / "app" / "__pycache__").glob("cli.*.pyc")), "bytecode not compiled"
+        assert list((site / "aim_migrate" / "__pycache__").glob("cli.*.pyc")), "not compiled"
+        assert not (site / "app").exists()  # the wheel ships only the aim_migrate package
         assert list((site / "psycopg" / "__pycache__").glob("*.pyc"))
         assert (root / "app" / "migrations" / "V1__consolidated_schema.sql").exists()
         for leaked in ("tests", ".git", ".venv"):

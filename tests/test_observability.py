@@ -11,9 +11,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from aim_migrate import __version__
+from aim_migrate.logs import configure
 
-from app import __version__
-from app.logs import configure
 from tests.conftest import (
     Database,
     Pushgateway,
@@ -138,7 +138,7 @@ def test_an_unexpected_crash_is_one_event_without_traceback(
     tmp_path: Path,
 ) -> None:
     """Injected fault (a bug cannot be produced on purpose): the runner itself raises."""
-    from app import cli, runner
+    from aim_migrate import cli, runner
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("injected bug")

@@ -7,15 +7,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from aim_migrate import history
+from aim_migrate.errors import ExitCode, MigrationError, ValidationError
+from aim_migrate.history import HistoryRow, Record
+from aim_migrate.inspection import DatabaseState
+from aim_migrate.plan import TRACK_BASELINE, TRACK_CHAIN, TRACK_INCREMENTAL, PlanOptions, plan
+from aim_migrate.source import Migration, MigrationSet, load
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from app import history
-from app.errors import ExitCode, MigrationError, ValidationError
-from app.history import HistoryRow, Record
-from app.inspection import DatabaseState
-from app.plan import TRACK_BASELINE, TRACK_CHAIN, TRACK_INCREMENTAL, PlanOptions, plan
-from app.source import Migration, MigrationSet, load
 
 FULL = frozenset(history.COLUMNS)
 LEGACY_COLUMNS = frozenset({"version", "applied_at"})

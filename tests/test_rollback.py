@@ -9,8 +9,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from aim_migrate.catalog import compare, snapshot
 
-from app.catalog import compare, snapshot
 from tests.conftest import ROOT, Database, run_cli, write_migrations
 
 FILES = {
@@ -172,7 +172,7 @@ def test_failing_down_rolls_back_its_own_transaction(database: Database, migrati
 
 
 def test_down_needs_the_lock(database: Database, migrations: Path) -> None:
-    from app.lock import lock_key
+    from aim_migrate.lock import lock_key
 
     assert run_cli(["migrate"], database.url, migrations).code == 0
     with database.connect() as holder:

@@ -6,9 +6,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-
-from app.errors import ExitCode, ValidationError
-from app.source import SqlFile, load, statements
+from aim_migrate.errors import ExitCode, ValidationError
+from aim_migrate.source import SqlFile, load, statements
 
 SQL = "CREATE TABLE t (a int);\n"
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from aim_migrate.errors import ValidationError
+from aim_migrate.sqltext import LineIndex, SqlSyntaxError, Statement, split_statements
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from app.errors import ValidationError
-from app.sqltext import LineIndex, SqlSyntaxError, Statement, split_statements
 
 
 def texts(sql: str) -> list[str]:
@@ -571,7 +570,7 @@ def test_disables_standard_conforming_strings(sql: str, expected: bool) -> None:
 
 
 def _refused(tmp_path: Path, text: str, transactional: bool = True) -> ValidationError:
-    from app.source import load, statements
+    from aim_migrate.source import load, statements
 
     (tmp_path / "001_x.sql").write_text(text, encoding="utf-8")
     (migration,) = load(tmp_path).migrations
@@ -642,7 +641,7 @@ def test_psql_command_anywhere_in_a_statement_is_refused(
 
 
 def test_backslashes_inside_strings_and_bodies_are_accepted(tmp_path: Path) -> None:
-    from app.source import load, statements
+    from aim_migrate.source import load, statements
 
     text = (
         "INSERT INTO t VALUES (E'a\\nb\\'c', '\\', $$\\d$$);\n"

@@ -16,11 +16,10 @@ from pathlib import Path
 
 import pglast
 import pytest
+from aim_migrate.sqltext import SqlSyntaxError, split_statements
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pglast import parser as pg
-
-from app.sqltext import SqlSyntaxError, split_statements
 
 _SPACE = " \t\n\r\f\v"
 _COMMENTS = {"SQL_COMMENT", "C_COMMENT"}
@@ -378,7 +377,7 @@ def _scan_expectation(sql: str) -> tuple[list[tuple[int, str]], int | None, dict
 
 
 def _our_lexemes(sql: str) -> dict[str, list[int]]:
-    from app.sqltext import _lexemes  # the splitter's lexer itself
+    from aim_migrate.sqltext import _lexemes  # the splitter's lexer itself
 
     where: dict[str, list[int]] = {"semi": [], "open": [], "close": [], "backslash": []}
     for kind, start, _ in _lexemes(sql):
@@ -416,5 +415,5 @@ def test_lexical_soup_agrees_with_the_postgres_scanner(sql: str) -> None:
 
 
 def test_the_runner_never_imports_pglast() -> None:
-    app = Path(__file__).resolve().parent.parent / "app"
+    app = Path(__file__).resolve().parent.parent / "app" / "aim_migrate"
     assert [p.name for p in app.rglob("*.py") if "pglast" in p.read_text(encoding="utf-8")] == []

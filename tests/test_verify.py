@@ -8,10 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from aim_migrate.config import resolve
+from aim_migrate.logs import configure
+from aim_migrate.verify import fix_hints, verify
 
-from app.config import resolve
-from app.logs import configure
-from app.verify import fix_hints, verify
 from tests.conftest import ROOT, Database, run_cli, write_migrations
 
 SHIPPED = ROOT / "migrations"

@@ -15,9 +15,9 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from app import __version__
-from app.config import OPTIONS, Config, redact, resolve, url_secrets
-from app.errors import (
+from aim_migrate import __version__
+from aim_migrate.config import OPTIONS, Config, redact, resolve, url_secrets
+from aim_migrate.errors import (
     AimError,
     ConfigError,
     ConnectionLostError,
@@ -26,10 +26,10 @@ from app.errors import (
     UsageError,
     ValidationError,
 )
-from app.logs import Logger, bind, configure, new_run_id
+from aim_migrate.logs import Logger, bind, configure, new_run_id
 
 if TYPE_CHECKING:
-    from app.runner import Outcome
+    from aim_migrate.runner import Outcome
 
 COMMANDS = (
     "migrate",
@@ -390,7 +390,7 @@ def _secrets(config: Config | None) -> list[str]:
 
 
 def _push_metrics(run: _Run, code: int, duration_s: float, log: Logger) -> int:
-    from app.metrics import RunReport, push  # noqa: PLC0415 - only with a Pushgateway
+    from aim_migrate.metrics import RunReport, push  # noqa: PLC0415 - only with a Pushgateway
 
     assert run.config is not None
     outcome = run.outcome
@@ -417,11 +417,11 @@ def _push_metrics(run: _Run, code: int, duration_s: float, log: Logger) -> int:
 
 
 def _dispatch(args: argparse.Namespace, config: Config, log: Logger, run: _Run) -> dict[str, Any]:
-    from app import runner  # noqa: PLC0415 - keeps --help fast
-    from app.plan import PlanOptions  # noqa: PLC0415
+    from aim_migrate import runner  # noqa: PLC0415 - keeps --help fast
+    from aim_migrate.plan import PlanOptions  # noqa: PLC0415
 
     if args.command in ("validate", "verify", "new", "status", "plan", "history"):
-        from app import report  # noqa: PLC0415 - only the reporting commands need it
+        from aim_migrate import report  # noqa: PLC0415 - only the reporting commands need it
 
     options = PlanOptions(out_of_order=config.out_of_order, target=getattr(args, "target", None))
     if args.command in ("validate", "verify", "new"):
@@ -433,7 +433,7 @@ def _dispatch(args: argparse.Namespace, config: Config, log: Logger, run: _Run) 
     if args.command == "new":
         return report.new(config, log, " ".join(args.description))
     with _database(config, args) as conninfo:
-        from app.connect import target_fields  # noqa: PLC0415
+        from aim_migrate.connect import target_fields  # noqa: PLC0415
 
         identity = target_fields(conninfo)
         bind(**identity)  # every line from here on names the database (never the password)
@@ -490,18 +490,18 @@ def _database(config: Config, args: argparse.Namespace) -> Iterator[str]:
                 "--embedded and DATABASE_URL/DATABASE_URL_FILE are both set.",
                 hint="Choose one: unset DATABASE_URL for a throwaway database, or drop --embedded.",
             )
-        from app.embedded import embedded_server  # noqa: PLC0415
+        from aim_migrate.embedded import embedded_server  # noqa: PLC0415
 
         with embedded_server(args.embedded_dir) as url:
             yield url
         return
-    from app.connect import conninfo_from  # noqa: PLC0415
+    from aim_migrate.connect import conninfo_from  # noqa: PLC0415
 
     yield conninfo_from(config)
 
 
 def _conninfo_if_configured(config: Config) -> str | None:
-    from app.connect import conninfo_from  # noqa: PLC0415
+    from aim_migrate.connect import conninfo_from  # noqa: PLC0415
 
     try:
         return conninfo_from(config)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from app.errors import ConfigError
+from aim_migrate.errors import ConfigError
 
 
 @contextmanager

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from app import source as files
-from app.errors import ValidationError
-from app.history import HistoryRow
-from app.plan import TRACK_BASELINE, TRACK_CHAIN, Plan, row_key
+from aim_migrate import source as files
+from aim_migrate.errors import ValidationError
+from aim_migrate.history import HistoryRow
+from aim_migrate.plan import TRACK_BASELINE, TRACK_CHAIN, Plan, row_key
 
 if TYPE_CHECKING:
-    from app.config import Config
-    from app.logs import Logger
+    from aim_migrate.config import Config
+    from aim_migrate.logs import Logger
 
 _TRACKS = {
     TRACK_BASELINE: "fresh database: consolidated baseline, then newer incrementals",
@@ -94,7 +94,7 @@ def render_plan(plan: Plan, command: str, *, as_json: bool) -> str:
 
 def validate(config: Config, log: Logger, conninfo: str | None, as_json: bool) -> dict[str, Any]:
     """Offline: names, encoding, directives, statements of every file. Online: also the plan."""
-    from app import runner  # noqa: PLC0415
+    from aim_migrate import runner  # noqa: PLC0415
 
     source = runner.load_source(config)
     checked = 0
@@ -113,7 +113,7 @@ def validate(config: Config, log: Logger, conninfo: str | None, as_json: bool) -
         "database_checked": False,
     }
     if conninfo is not None:
-        from app.plan import PlanOptions  # noqa: PLC0415
+        from aim_migrate.plan import PlanOptions  # noqa: PLC0415
 
         plan = runner.inspect_plan(config, conninfo, log, PlanOptions(config.out_of_order), source)
         result.update(database_checked=True, track=plan.track, pending=len(plan.pending))
@@ -132,7 +132,7 @@ def _v(version: int | None) -> str:
 def verify(
     config: Config, log: Logger, as_json: bool, ignore_names: bool, with_hints: bool
 ) -> dict[str, Any]:
-    from app import verify as drift  # noqa: PLC0415
+    from aim_migrate import verify as drift  # noqa: PLC0415
 
     verdict = drift.verify(config, log, config.dev_database_url, ignore_names=ignore_names)
     hints = drift.fix_hints(verdict) if with_hints else []

@@ -20,7 +20,7 @@ from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, TextIO
 
-from app import __version__
+from aim_migrate import __version__
 
 _LEVELS = {
     "debug": logging.DEBUG,

@@ -20,17 +20,17 @@ import psycopg
 from psycopg import conninfo as pg_conninfo
 from psycopg import sql
 
-from app import runner
-from app.catalog import Difference, Snapshot, compare, snapshot
-from app.config import check_conninfo
-from app.errors import ConfigError, ConnectError, ValidationError
-from app.plan import PlanOptions
+from aim_migrate import runner
+from aim_migrate.catalog import Difference, Snapshot, compare, snapshot
+from aim_migrate.config import check_conninfo
+from aim_migrate.errors import ConfigError, ConnectError, ValidationError
+from aim_migrate.plan import PlanOptions
 
 if TYPE_CHECKING:
     from psycopg.rows import TupleRow
 
-    from app.config import Config
-    from app.logs import Logger
+    from aim_migrate.config import Config
+    from aim_migrate.logs import Logger
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -86,7 +86,7 @@ def _server(dev_url: str | None) -> Iterator[str]:
     if dev_url:
         yield dev_url
         return
-    from app.embedded import embedded_server  # noqa: PLC0415 - optional dependency
+    from aim_migrate.embedded import embedded_server  # noqa: PLC0415 - optional dependency
 
     with embedded_server() as url:
         yield url

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from psycopg import Connection
     from psycopg.rows import TupleRow
 
-    from app.sqltext import Statement
+    from aim_migrate.sqltext import Statement
 
 # The head of CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] [name] ON [ONLY] table:
 # names are plain or double-quoted identifiers, the table optionally schema-qualified.

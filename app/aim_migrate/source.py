@@ -26,8 +26,8 @@ import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from app.errors import ValidationError
-from app.sqltext import LineIndex, SqlSyntaxError, Statement, split_statements
+from aim_migrate.errors import ValidationError
+from aim_migrate.sqltext import LineIndex, SqlSyntaxError, Statement, split_statements
 
 # [0-9], never \d: Python's \d also matches other scripts' digits ('٣١' would become 31).
 _BASELINE_NAME = re.compile(r"V([0-9]+)__([A-Za-z0-9][A-Za-z0-9_.\-]*)\.sql")

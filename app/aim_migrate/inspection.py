@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from psycopg import sql
 
-from app.errors import ValidationError
-from app.history import COLUMNS, INTEGER_TYPES, HistoryRow, Table, select_rows_sql
+from aim_migrate.errors import ValidationError
+from aim_migrate.history import COLUMNS, INTEGER_TYPES, HistoryRow, Table, select_rows_sql
 
 if TYPE_CHECKING:
     from psycopg import Connection

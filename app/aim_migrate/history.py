@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from psycopg import sql
 
-from app.errors import ValidationError
+from aim_migrate.errors import ValidationError
 
 if TYPE_CHECKING:
     from psycopg import Connection

@@ -15,13 +15,13 @@ import psycopg
 from psycopg import conninfo as pg_conninfo
 from psycopg import sql
 
-from app.errors import ConfigError, ConnectError
+from aim_migrate.errors import ConfigError, ConnectError
 
 if TYPE_CHECKING:
     from psycopg.rows import TupleRow
 
-    from app.config import Config
-    from app.logs import Logger
+    from aim_migrate.config import Config
+    from aim_migrate.logs import Logger
 
 _PG_ENV = ("PGHOST", "PGHOSTADDR", "PGSERVICE", "PGDATABASE")
 # libpq reports these before any retry could help; waiting would only delay the failure.
@@ -39,7 +39,7 @@ _FATAL_MARKERS = (
 
 def conninfo_from(config: Config, environ: dict[str, str] | None = None) -> str:
     """The connection string to use; a configuration error if none was given."""
-    from app.config import check_conninfo  # noqa: PLC0415 - loaded already by the CLI
+    from aim_migrate.config import check_conninfo  # noqa: PLC0415 - loaded already by the CLI
 
     env = os.environ if environ is None else environ
     if config.database_url and config.database_url_file:

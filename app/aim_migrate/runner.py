@@ -16,23 +16,23 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
-from app import history
-from app import source as files
-from app.connect import connect, runner_identity, target_fields
-from app.errors import ConfigError, ValidationError
-from app.history import Record, Table
-from app.inspection import inspect, up_to_date
-from app.logs import bind
-from app.plan import Plan, PlanOptions, plan
+from aim_migrate import history
+from aim_migrate import source as files
+from aim_migrate.connect import connect, runner_identity, target_fields
+from aim_migrate.errors import ConfigError, ValidationError
+from aim_migrate.history import Record, Table
+from aim_migrate.inspection import inspect, up_to_date
+from aim_migrate.logs import bind
+from aim_migrate.plan import Plan, PlanOptions, plan
 
 if TYPE_CHECKING:
     from psycopg.rows import TupleRow
 
-    from app.config import Config
-    from app.lock import AdvisoryLock
-    from app.logs import Logger
-    from app.rollback import Revert
-    from app.sqltext import Statement
+    from aim_migrate.config import Config
+    from aim_migrate.lock import AdvisoryLock
+    from aim_migrate.logs import Logger
+    from aim_migrate.rollback import Revert
+    from aim_migrate.sqltext import Statement
 
 
 class Outcome:
@@ -76,7 +76,7 @@ def locked(
     conn: psycopg.Connection[TupleRow], config: Config, log: Logger
 ) -> Iterator[AdvisoryLock]:
     """Hold the advisory lock for the block; on failure free it if the session still can."""
-    from app.lock import AdvisoryLock  # noqa: PLC0415 - not needed when nothing is pending
+    from aim_migrate.lock import AdvisoryLock  # noqa: PLC0415 - not needed when nothing is pending
 
     lock = AdvisoryLock(conn, config.lock_key_name, log)
     lock.acquire(config.lock_timeout)
@@ -92,8 +92,8 @@ def locked(
 @contextmanager
 def locked_step(conn: psycopg.Connection[TupleRow], config: Config, log: Logger) -> Iterator[None]:
     """One transaction under the transaction-level lock: safe on any connection, pooled too."""
-    from app.connect import local_settings_sql  # noqa: PLC0415
-    from app.lock import locked_transaction  # noqa: PLC0415
+    from aim_migrate.connect import local_settings_sql  # noqa: PLC0415
+    from aim_migrate.lock import locked_transaction  # noqa: PLC0415
 
     with locked_transaction(
         conn, config.lock_key_name, config.lock_timeout, log, local_settings_sql(config, conn)
@@ -110,7 +110,7 @@ def _run_lock(
     if not session_lock:
         yield None
         return
-    from app.connect import keep_alive  # noqa: PLC0415
+    from aim_migrate.connect import keep_alive  # noqa: PLC0415
 
     keep_alive(conn)
     with locked(conn, config, log) as lock:
@@ -119,7 +119,7 @@ def _run_lock(
 
 def _route(conn: psycopg.Connection[TupleRow], conninfo: str, config: Config, log: Logger) -> str:
     """DIRECT, PROXY or TRANSACTION_POOLER (see connect.route)."""
-    from app.connect import TRANSACTION_POOLER, route  # noqa: PLC0415
+    from aim_migrate.connect import TRANSACTION_POOLER, route  # noqa: PLC0415
 
     try:
         found = route(conn, conninfo, config)
@@ -201,8 +201,8 @@ def migrate(
             )
             return outcome
         statements = preflight(first)  # bad files fail here, before the lock and any change
-        from app.connect import DIRECT, TRANSACTION_POOLER  # noqa: PLC0415
-        from app.execute import Executor  # noqa: PLC0415 - not needed when nothing is pending
+        from aim_migrate.connect import DIRECT, TRANSACTION_POOLER  # noqa: PLC0415
+        from aim_migrate.execute import Executor  # noqa: PLC0415 - not needed when nothing is pending
 
         route = _route(conn, conninfo, config, log)
         pooled = route == TRANSACTION_POOLER
@@ -393,8 +393,8 @@ def down(
     dry_run: bool,
 ) -> list[str]:
     """`aim-migrate down`: revert the newest applied migrations with their .down.sql files."""
-    from app.execute import Executor  # noqa: PLC0415
-    from app.rollback import plan_down  # noqa: PLC0415
+    from aim_migrate.execute import Executor  # noqa: PLC0415
+    from aim_migrate.rollback import plan_down  # noqa: PLC0415
 
     source = load_source(config)
     table = Table(config.schema, config.history_table)
@@ -416,7 +416,7 @@ def down(
             if not reverts:
                 print("nothing to revert")
             return []
-        from app.connect import TRANSACTION_POOLER  # noqa: PLC0415
+        from aim_migrate.connect import TRANSACTION_POOLER  # noqa: PLC0415
 
         if _route(conn, conninfo, config, log) == TRANSACTION_POOLER:
             raise ConfigError(

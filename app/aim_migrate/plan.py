@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from app.errors import MigrationError, ValidationError
-from app.history import APPLIED, BASELINE, LEGACY, REVERTING, HistoryRow, Record
-from app.inspection import DatabaseState, ForeignHistory
-from app.source import Baseline, Migration, MigrationSet, Notice
+from aim_migrate.errors import MigrationError, ValidationError
+from aim_migrate.history import APPLIED, BASELINE, LEGACY, REVERTING, HistoryRow, Record
+from aim_migrate.inspection import DatabaseState, ForeignHistory
+from aim_migrate.source import Baseline, Migration, MigrationSet, Notice
 
 _BASELINE_ROW = re.compile(r"V\d+__.+")
 _INCREMENTAL_ROW = re.compile(r"([0-9]+)[_-].+")

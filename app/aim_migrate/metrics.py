@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from app.config import Config
-    from app.logs import Logger
+    from aim_migrate.config import Config
+    from aim_migrate.logs import Logger
 
 PREFIX = "aim_migrate_"
 
@@ -100,7 +100,7 @@ def push(config: Config, report: RunReport, log: Logger) -> bool:
             **({"handler": handler} if handler else {}),
         )
     except Exception as exc:  # noqa: BLE001 - urllib raises many kinds; all mean "not pushed"
-        from app.config import redact, url_secrets  # noqa: PLC0415
+        from aim_migrate.config import redact, url_secrets  # noqa: PLC0415
 
         # urllib quotes the URL it could not use (`nonnumeric port: 'secret@gateway'` for
         # http://user:secret@gateway/): never log credentials given in it.

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from app.errors import UsageError, ValidationError
-from app.history import APPLIED, BASELINE, CONTAINED, HistoryRow
-from app.inspection import DatabaseState
-from app.plan import row_key
-from app.source import Migration, MigrationSet
+from aim_migrate.errors import UsageError, ValidationError
+from aim_migrate.history import APPLIED, BASELINE, CONTAINED, HistoryRow
+from aim_migrate.inspection import DatabaseState
+from aim_migrate.plan import row_key
+from aim_migrate.source import Migration, MigrationSet
 
 
 class Revert(NamedTuple):

@@ -26,13 +26,13 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from app.errors import ConfigError, LockTimeoutError
+from aim_migrate.errors import ConfigError, LockTimeoutError
 
 if TYPE_CHECKING:
     from psycopg import sql
     from psycopg.rows import TupleRow
 
-    from app.logs import Logger
+    from aim_migrate.logs import Logger
 
 _HOLDER = """
 SELECT l.pid, a.application_name, a.client_addr::text, a.state,

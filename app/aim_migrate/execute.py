@@ -27,21 +27,21 @@ import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
-from app import history, indexes
-from app.connect import apply_session_settings, local_settings_sql, reset_session
-from app.errors import ConnectError, MigrationError
-from app.history import Record, Table
-from app.lock import locked_transaction
-from app.plan import unfinished_error
-from app.sqltext import LineIndex, Statement
+from aim_migrate import history, indexes
+from aim_migrate.connect import apply_session_settings, local_settings_sql, reset_session
+from aim_migrate.errors import ConnectError, MigrationError
+from aim_migrate.history import Record, Table
+from aim_migrate.lock import locked_transaction
+from aim_migrate.plan import unfinished_error
+from aim_migrate.sqltext import LineIndex, Statement
 
 if TYPE_CHECKING:
     from psycopg.rows import TupleRow
 
-    from app.config import Config
-    from app.logs import Logger
-    from app.plan import Plan
-    from app.source import Migration, SqlFile
+    from aim_migrate.config import Config
+    from aim_migrate.logs import Logger
+    from aim_migrate.plan import Plan
+    from aim_migrate.source import Migration, SqlFile
 
 _PLPGSQL_LINE = re.compile(r"(?:inline_code_block|function \S+) line (\d+)")
 _DOLLAR_OPEN = re.compile(r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")

@@ -1,0 +1,5 @@
+import sys
+
+from aim_migrate.cli import main
+
+sys.exit(main())
