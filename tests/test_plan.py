@@ -36,16 +36,8 @@ def state(
     *,
     columns: frozenset[str] | None = FULL,
     sentinel: bool = False,
-    tables: int = 0,
 ) -> DatabaseState:
-    return DatabaseState(
-        schema_exists=True,
-        history_columns=columns,
-        sentinel_exists=sentinel,
-        table_count=tables,
-        rows=tuple(rows),
-        backend_pid=1,
-    )
+    return DatabaseState(history_columns=columns, sentinel_exists=sentinel, rows=tuple(rows))
 
 
 def fresh(*, sentinel: bool = False) -> DatabaseState:
@@ -134,7 +126,7 @@ def test_fresh_database_without_baseline_runs_the_chain(tmp_path: Path) -> None:
 
 def test_fresh_database_with_empty_history_table_is_still_fresh(tmp_path: Path) -> None:
     source = source_of(tmp_path, ["001_a.sql"])
-    p = plan(source, state((), columns=FULL, tables=3), PlanOptions())
+    p = plan(source, state((), columns=FULL), PlanOptions())
     assert p.track == TRACK_CHAIN
     assert names(p.pending) == ["001_a"]
 
@@ -154,7 +146,7 @@ def test_sentinel_without_history_is_unmanaged(
 ) -> None:
     source = source_of(tmp_path, ["001_a.sql"], **{"V1__schema.sql": BASELINE_HEADER.format(1)})
     with pytest.raises(ValidationError) as info:
-        plan(source, state((), columns=columns, sentinel=True, tables=5), PlanOptions())
+        plan(source, state((), columns=columns, sentinel=True), PlanOptions())
     assert info.value.event == "db.unmanaged"
     assert info.value.exit_code == ExitCode.VALIDATION == 3
     assert "baseline --version" in info.value.hint

@@ -1,5 +1,5 @@
-"""The command line: a thin layer that parses options, runs one command, and maps the outcome
-to a log event and an exit code."""
+"""The command line: a thin layer that builds the parser from the table of commands
+(commands.py), runs one command, and maps its outcome to a log event and an exit code."""
 
 from __future__ import annotations
 
@@ -9,13 +9,14 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from aim_migrate import __version__
+from aim_migrate.commands import BY_NAME, COMMANDS, Command, Invocation
 from aim_migrate.config import OPTIONS, Config, redact, resolve, url_secrets
 from aim_migrate.errors import (
     AimError,
@@ -24,41 +25,10 @@ from aim_migrate.errors import (
     ExitCode,
     Interrupted,
     UsageError,
-    ValidationError,
 )
-from aim_migrate.logs import Logger, bind, configure, new_run_id
+from aim_migrate.logs import Logger, configure, new_run_id
 
-if TYPE_CHECKING:
-    from aim_migrate.runner import Outcome
-
-COMMANDS = (
-    "migrate",
-    "status",
-    "plan",
-    "validate",
-    "baseline",
-    "repair",
-    "verify",
-    "new",
-    "down",
-    "history",
-)
-# These print a report on stdout, so their logs go to stderr.
-_REPORTING = ("status", "plan", "validate", "verify", "new", "history")
-
-_EPILOG = """\
-commands:
-  migrate     apply what is pending (the default command)
-  status      show applied and pending migrations and the detected track
-  plan        show what migrate would do, changing nothing (--check: exit 3 if pending)
-  validate    check the files offline; with a database, also checksums and order
-  baseline    record an existing, unmanaged database as being at --version N
-  repair      clear unfinished non-transactional records; accept reviewed edits (--reason)
-  verify      build the baseline and the chain in scratch databases; exit 3 if they differ
-  down        revert the newest migrations with their .down.sql (--steps K | --to N)
-  history     the audit trail of the history table (--json)
-  new         create the next-numbered migration file from the template
-
+_EXIT_CODES = """\
 exit codes:
   0    success (including: nothing to do)
   1    a migration failed (it was rolled back; earlier ones stay applied)
@@ -73,6 +43,11 @@ exit codes:
 Every option is also an environment variable (shown in brackets); flags win.
 Run 'aim-migrate COMMAND --help' for a command's options.
 """
+
+
+def _epilog() -> str:
+    listed = "\n".join(f"  {c.name:<11} {c.summary}" for c in COMMANDS)
+    return f"commands:\n{listed}\n\n{_EXIT_CODES}"
 
 
 _AMBIGUOUS_VALUE = re.compile(r"(ambiguous option: [^=\s]+)=.*?( could match )", re.DOTALL)
@@ -97,17 +72,6 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
             shown += f"{' and ' if names else ''}{values} other argument(s) (not shown)"
         parser.error(f"unrecognized arguments: {shown}")
     return args
-
-
-def _at_least(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        stripped = text.strip()
-        if not stripped.isascii() or not stripped.isdigit() or int(stripped) < minimum:
-            raise argparse.ArgumentTypeError(f"expected a whole number of {minimum} or more")
-        return int(stripped)
-
-    parse.__name__ = f"number_from_{minimum}"
-    return parse
 
 
 def _add_common_options(parser: argparse.ArgumentParser) -> None:
@@ -135,81 +99,6 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_command_options(name: str, parser: argparse.ArgumentParser) -> None:
-    if name in ("status", "plan", "validate", "verify", "history"):
-        parser.add_argument("--json", action="store_true", help="print JSON")
-    if name in ("migrate", "plan"):
-        parser.add_argument(
-            "--target",
-            type=_at_least(0),
-            default=None,
-            help="migrate up to and including this version, no further",
-        )
-    if name == "plan":
-        parser.add_argument("--check", action="store_true", help="exit 3 if anything is pending")
-    elif name == "baseline":
-        parser.add_argument(
-            "--version",
-            dest="at_version",
-            type=_at_least(0),
-            required=True,
-            help="the last migration the database's schema already contains",
-        )
-    elif name == "repair":
-        parser.add_argument(
-            "--reason", required=True, help="why (stored in the history and logged); required"
-        )
-        parser.add_argument(
-            "--only",
-            metavar="VERSION",
-            default=None,
-            help="repair only this history row (e.g. 031_add_index)",
-        )
-    elif name == "verify":
-        parser.add_argument(
-            "--ignore-names",
-            action="store_true",
-            help="match constraints and indexes by definition, not by name",
-        )
-        parser.add_argument(
-            "--fix-hint",
-            action="store_true",
-            help="print the differing objects as the chain builds them, as SQL",
-        )
-    elif name == "new":
-        parser.add_argument("description", nargs="+", help="what the migration does")
-    elif name == "down":
-        how_far = parser.add_mutually_exclusive_group(required=True)
-        how_far.add_argument(
-            "--steps", type=_at_least(1), help="revert the newest K migrations (1 or more)"
-        )
-        how_far.add_argument(
-            "--to", type=_at_least(0), help="revert every migration above version N"
-        )
-        parser.add_argument(
-            "--dry-run", action="store_true", help="show what would be reverted; change nothing"
-        )
-        parser.add_argument(
-            "--allow-data-loss",
-            action="store_true",
-            help="also run down files that say they destroy data",
-        )
-
-
-_COMMAND_HELP = {
-    "migrate": "apply pending migrations",
-    "status": "applied / pending / track",
-    "plan": "what migrate would do",
-    "validate": "check files (and checksums)",
-    "baseline": "record an existing database as being at a version",
-    "repair": "clear unfinished records, accept reviewed checksum changes",
-    "verify": "prove that the baseline and the incremental chain agree",
-    "new": "create the next migration file",
-    "down": "revert the newest migrations with their .down.sql files",
-    "history": "the audit trail: what was applied, when, by whom",
-}
-
-
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with `only`, just that command gets its options (a pod start pays for
     building one command's options, not eight)."""
@@ -218,16 +107,16 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         description="Dual-track PostgreSQL migrations: a fresh database gets the consolidated "
         "baseline in one transaction, an existing one gets only the incremental migrations its "
         "history lacks, each atomically. Runners serialise on an advisory lock.",
-        epilog=_EPILOG,
+        epilog=_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"aim-migrate {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, help_text in _COMMAND_HELP.items():
-        command = sub.add_parser(name, help=help_text)
-        if only is None or only == name:
-            _add_common_options(command)
-            _add_command_options(name, command)
+    for command in COMMANDS:
+        parser_of = sub.add_parser(command.name, help=command.help)
+        if only is None or only == command.name:
+            _add_common_options(parser_of)
+            command.options(parser_of)
     return parser
 
 
@@ -237,38 +126,31 @@ def _with_default_command(argv: list[str]) -> list[str]:
     return argv
 
 
-class _Run:
-    """What the end of a run reports, whatever happened before it."""
-
-    __slots__ = ("command", "config", "database", "outcome")
-
-    def __init__(self, command: str) -> None:
-        self.command = command
-        self.config: Config | None = None
-        self.outcome: Outcome | None = None
-        self.database: str | None = None
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     args_list = _with_default_command(list(sys.argv[1:] if argv is None else argv))
-    run = _Run(args_list[0] if args_list and args_list[0] in COMMANDS else "migrate")
+    command = BY_NAME.get(args_list[0] if args_list else "", BY_NAME["migrate"])
+    stream = _stream(command, args_list)
     run_id = new_run_id()
-    log = configure(_early_format(), "info", _stream(run.command, args_list), run_id)
+    log = configure(_early_format(), "info", stream, run_id)
+    config: Config | None = None
+    inv: Invocation | None = None
     summary: dict[str, Any] = {}
+    failure: BaseException | None = None
     _install_signal_handlers()
     try:
-        args = _parse(build_parser(run.command), args_list)
-        run.config = _config(args)
-        log = configure(
-            run.config.log_format, run.config.log_level, _stream(run.command, args_list), run_id
-        )
-        summary = _dispatch(args, run.config, log, run)
+        args = _parse(build_parser(command.name), args_list)
+        config = _config(args)
+        log = configure(config.log_format, config.log_level, stream, run_id)
+        inv = Invocation(command.name, args, config, log)
+        summary = command.run(inv)
         code = int(ExitCode.OK)
     except AimError as exc:
+        failure = exc
+        log = inv.log if inv else log
         # Our own messages never quote a credential; the known ones are removed all the
         # same, in case a library's text (a connect failure's reason) carried one in.
-        secrets = _secrets(run.config)
+        secrets = _secrets(config)
         fields = {k: _scrub(v, secrets) for k, v in exc.fields.items()}
         log.error(
             exc.event,
@@ -279,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         code = int(exc.exit_code)
     except Interrupted as exc:
+        failure = exc
+        log = inv.log if inv else log
         log.error(
             "run.interrupted",
             signal=exc.signame,
@@ -290,13 +174,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
     except Exception as exc:  # noqa: BLE001 - every failure must end as one event and a code
-        code = _crashed(exc, log, _secrets(run.config))
+        failure = exc
+        log = inv.log if inv else log
+        code = _crashed(exc, log, _secrets(config))
+    if inv is not None and inv.outcome is None:
+        # A failed migrate run carries what it did before failing (runner.migrate).
+        inv.outcome = getattr(failure, "outcome", None)
+    log = inv.log if inv else log
     duration_s = time.monotonic() - started
-    if run.command == "migrate" and run.config is not None and run.config.pushgateway_url:
-        code = _push_metrics(run, code, duration_s, log)
+    if command.pushes_metrics and inv is not None and inv.config.pushgateway_url:
+        code = _push_metrics(inv, code, duration_s)
     log.info(
         "run.finished",
-        command=run.command,
+        command=command.name,
         exit_code=code,
         outcome="success" if code == 0 else "failure",
         duration_ms=int(duration_s * 1000),
@@ -389,11 +279,10 @@ def _secrets(config: Config | None) -> list[str]:
     return [str(s) for s in found if s and len(str(s)) >= 4]
 
 
-def _push_metrics(run: _Run, code: int, duration_s: float, log: Logger) -> int:
+def _push_metrics(inv: Invocation, code: int, duration_s: float) -> int:
     from aim_migrate.metrics import RunReport, push  # noqa: PLC0415 - only with a Pushgateway
 
-    assert run.config is not None
-    outcome = run.outcome
+    outcome, log = inv.outcome, inv.log
     report = RunReport(
         exit_code=code,
         duration_s=duration_s,
@@ -401,9 +290,9 @@ def _push_metrics(run: _Run, code: int, duration_s: float, log: Logger) -> int:
         pending=outcome.pending if outcome and outcome.track else None,
         schema_version=outcome.current_version if outcome else None,
         lock_wait_s=outcome.lock_wait_s if outcome and outcome.track else None,
-        database=run.database,
+        database=inv.target.database if inv.target else None,
     )
-    if push(run.config, report, log) or not run.config.metrics_required:
+    if push(inv.config, report, log) or not inv.config.metrics_required:
         return code
     if code == 0:
         log.error(
@@ -414,99 +303,6 @@ def _push_metrics(run: _Run, code: int, duration_s: float, log: Logger) -> int:
         )
         return int(ExitCode.CONNECT)
     return code
-
-
-def _dispatch(args: argparse.Namespace, config: Config, log: Logger, run: _Run) -> dict[str, Any]:
-    from aim_migrate import runner  # noqa: PLC0415 - keeps --help fast
-    from aim_migrate.plan import PlanOptions  # noqa: PLC0415
-
-    if args.command in ("validate", "verify", "new", "status", "plan", "history"):
-        from aim_migrate import report  # noqa: PLC0415 - only the reporting commands need it
-
-    options = PlanOptions(out_of_order=config.out_of_order, target=getattr(args, "target", None))
-    if args.command in ("validate", "verify", "new"):
-        log.info("run.started", command=args.command)
-    if args.command == "validate":
-        return report.validate(config, log, _conninfo_if_configured(config), args.json)
-    if args.command == "verify":
-        return report.verify(config, log, args.json, args.ignore_names, args.fix_hint)
-    if args.command == "new":
-        return report.new(config, log, " ".join(args.description))
-    with _database(config, args) as conninfo:
-        from aim_migrate.connect import target_fields  # noqa: PLC0415
-
-        identity = target_fields(conninfo)
-        bind(**identity)  # every line from here on names the database (never the password)
-        run.database = str(identity["db_name"]) or None
-        log.info("run.started", command=args.command)
-        if args.command == "migrate":
-            run.outcome = runner.Outcome()
-            outcome = runner.migrate(config, conninfo, log, options, outcome=run.outcome)
-            return {
-                "track": outcome.track,
-                "applied": len(outcome.applied),
-                "recorded": len(outcome.recorded),
-                "pending": outcome.pending,
-                "current_version": outcome.current_version,
-                "lock_wait_s": round(outcome.lock_wait_s, 3),
-            }
-        if args.command == "down":
-            reverted = runner.down(
-                config,
-                conninfo,
-                log,
-                steps=args.steps,
-                to=args.to,
-                allow_data_loss=args.allow_data_loss,
-                dry_run=args.dry_run,
-            )
-            return {"reverted": len(reverted)}
-        if args.command == "history":
-            rows = runner.history_rows(config, conninfo, log)
-            sys.stdout.write(report.render_history(rows, as_json=args.json))
-            return {"rows": len(rows)}
-        if args.command == "repair":
-            result = runner.repair(config, conninfo, log, args.reason, args.only)
-            return {key: len(value) for key, value in result.items()}
-        if args.command == "baseline":
-            outcome = runner.mark_baseline(config, conninfo, log, args.at_version)
-            return {"recorded": len(outcome.recorded), "current_version": args.at_version}
-        plan = runner.inspect_plan(config, conninfo, log, options)
-        sys.stdout.write(report.render_plan(plan, args.command, as_json=args.json))
-        if args.command == "plan" and args.check and not plan.is_noop:
-            raise ValidationError(
-                f"{len(plan.pending)} migration(s) pending.",
-                hint="Run 'aim-migrate migrate'.",
-                event="plan.pending",
-            )
-        return {"track": plan.track, "pending": len(plan.pending)}
-
-
-@contextmanager
-def _database(config: Config, args: argparse.Namespace) -> Iterator[str]:
-    if config.embedded:
-        if config.database_url or config.database_url_file:
-            raise ConfigError(
-                "--embedded and DATABASE_URL/DATABASE_URL_FILE are both set.",
-                hint="Choose one: unset DATABASE_URL for a throwaway database, or drop --embedded.",
-            )
-        from aim_migrate.embedded import embedded_server  # noqa: PLC0415
-
-        with embedded_server(args.embedded_dir) as url:
-            yield url
-        return
-    from aim_migrate.connect import conninfo_from  # noqa: PLC0415
-
-    yield conninfo_from(config)
-
-
-def _conninfo_if_configured(config: Config) -> str | None:
-    from aim_migrate.connect import conninfo_from  # noqa: PLC0415
-
-    try:
-        return conninfo_from(config)
-    except ConfigError:
-        return None
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -532,8 +328,11 @@ def _early_format() -> str:
     return "console" if sys.stdout.isatty() else "json"
 
 
-def _stream(command: str, argv: list[str] | None = None) -> Any:
-    reporting = command in _REPORTING or (command == "down" and "--dry-run" in (argv or []))
+def _stream(command: Command, argv: list[str]) -> Any:
+    """A command that prints a report keeps stdout for it; its logs go to stderr."""
+    reporting = command.reports or (
+        command.reports_with is not None and command.reports_with in argv
+    )
     return sys.stderr if reporting else sys.stdout
 
 

@@ -18,8 +18,7 @@ if TYPE_CHECKING:
     from psycopg.rows import TupleRow
 
 _PROBE = """
-SELECT n.oid IS NOT NULL,
-       (SELECT array_agg(a.attname::text)
+SELECT (SELECT array_agg(a.attname::text)
           FROM pg_class c
           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
          WHERE c.relnamespace = n.oid AND c.relname = %(history)s AND c.relkind IN ('r', 'p')),
@@ -30,10 +29,7 @@ SELECT n.oid IS NOT NULL,
          WHERE c.relnamespace = n.oid AND c.relname = %(history)s AND c.relkind IN ('r', 'p')),
        EXISTS (SELECT 1 FROM pg_class c
                 WHERE c.relnamespace = n.oid AND c.relname = %(sentinel)s
-                  AND c.relkind IN ('r', 'p', 'v', 'm', 'f')),
-       (SELECT count(*) FROM pg_class c
-         WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p') AND c.relname <> %(history)s),
-       pg_backend_pid()
+                  AND c.relkind IN ('r', 'p', 'v', 'm', 'f'))
   FROM (SELECT %(schema)s::name AS nspname) AS wanted
   LEFT JOIN pg_namespace n ON n.nspname = wanted.nspname
 """
@@ -52,12 +48,9 @@ class ForeignHistory(NamedTuple):
 
 
 class DatabaseState(NamedTuple):
-    schema_exists: bool
     history_columns: frozenset[str] | None  # None: there is no history table
     sentinel_exists: bool
-    table_count: int  # tables in the schema besides the history table
     rows: tuple[HistoryRow, ...]
-    backend_pid: int
     foreign: ForeignHistory | None = None  # set instead of rows for another tool's table
 
     @property
@@ -75,7 +68,7 @@ def inspect(conn: Connection[TupleRow], table: Table, sentinel: str) -> Database
         _PROBE, {"schema": table.schema, "history": table.name, "sentinel": sentinel}
     ).fetchone()
     assert probe is not None
-    schema_exists, columns, version_type, sentinel_exists, table_count, backend_pid = probe
+    columns, version_type, sentinel_exists = probe
     rows: tuple[HistoryRow, ...] = ()
     foreign = None
     present = None if columns is None else frozenset(columns)
@@ -93,12 +86,9 @@ def inspect(conn: Connection[TupleRow], table: Table, sentinel: str) -> Database
             if found:
                 foreign = foreign._replace(version=int(found[0][0]), dirty=bool(found[0][1]))
     return DatabaseState(
-        schema_exists=bool(schema_exists),
         history_columns=present,
         sentinel_exists=bool(sentinel_exists),
-        table_count=int(table_count),
         rows=rows,
-        backend_pid=int(backend_pid),
         foreign=foreign,
     )
 

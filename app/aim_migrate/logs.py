@@ -3,6 +3,10 @@
 Every line carries a UTC timestamp, level, event name, the run id, the tool version and,
 once connected, the database identity (host, port, name; never the password).
 
+There is no module-level context: a logger carries its own fields, and `bind()` returns a new
+logger with more of them, so work on several databases in one process never mixes their
+fields. The only process-wide piece is the bridge for library records (stdlib logging).
+
 Both renderings see the same event dictionaries. The console one runs through structlog's
 processor pipeline; JSON lines, the format of every pod start, are written by `_JsonLogger`
 below, because importing structlog alone costs about 15 ms per process and the no-op run is
@@ -28,10 +32,10 @@ _LEVELS = {
     "warning": logging.WARNING,
     "error": logging.ERROR,
 }
-_context: dict[str, Any] = {}  # run-wide fields: run id, version, database identity
 
 
 class Logger(Protocol):
+    def bind(self, **fields: Any) -> Logger: ...
     def debug(self, event: str, **fields: Any) -> Any: ...
     def info(self, event: str, **fields: Any) -> Any: ...
     def warning(self, event: str, **fields: Any) -> Any: ...
@@ -41,15 +45,19 @@ class Logger(Protocol):
 class _JsonLogger:
     """One JSON object per line: the event's fields, the run-wide fields, level, timestamp."""
 
-    def __init__(self, stream: TextIO, threshold: int) -> None:
+    def __init__(self, stream: TextIO, threshold: int, context: dict[str, Any]) -> None:
         self._stream = stream
         self._threshold = threshold
+        self._context = context  # never changed: bind() makes a new logger
+
+    def bind(self, **fields: Any) -> _JsonLogger:
+        return _JsonLogger(self._stream, self._threshold, {**self._context, **fields})
 
     def _emit(self, level: str, event: str, fields: dict[str, Any]) -> None:
         if _LEVELS[level] < self._threshold:
             return
-        # Run-wide fields come last: no event field may shadow the run id or tool version.
-        line = {"event": event, **fields, **_context, "level": level}
+        # Bound fields come last: no event field may shadow the run id or tool version.
+        line = {"event": event, **fields, **self._context, "level": level}
         line["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         self._stream.write(json.dumps(line, default=str) + "\n")
         self._stream.flush()
@@ -82,48 +90,40 @@ class _StdlibBridge(logging.Handler):
 def configure(
     log_format: str, level: str, stream: TextIO | None = None, run_id: str | None = None
 ) -> Logger:
-    """Set up the pipeline; `run_id` keeps one id when the CLI reconfigures after parsing."""
+    """A logger for one run (`run_id` keeps one id when the CLI reconfigures after parsing).
+
+    Records of dependencies (psycopg, ...) that use stdlib logging go to this logger: the one
+    process-wide setting, made by whoever configured last (the CLI, at the process edge).
+    """
     out = stream if stream is not None else sys.stdout
-    _context.clear()
-    _context.update(run_id=run_id or new_run_id(), version=__version__)
+    context = {"run_id": run_id or new_run_id(), "version": __version__}
     logger: Logger
     if log_format == "json":
-        logger = _JsonLogger(out, _LEVELS[level])
+        logger = _JsonLogger(out, _LEVELS[level], context)
     else:
-        logger = _console_logger(out, level)
+        logger = _console_logger(out, level, context)
     root = logging.getLogger()
-    root.handlers[:] = [_StdlibBridge(logger)]
+    root.handlers[:] = [h for h in root.handlers if not isinstance(h, _StdlibBridge)]
+    root.addHandler(_StdlibBridge(logger))
     root.setLevel(logging.DEBUG if level == "debug" else max(logging.WARNING, _LEVELS[level]))
     return logger
 
 
-def _console_logger(out: TextIO, level: str) -> Logger:
+def _console_logger(out: TextIO, level: str, context: dict[str, Any]) -> Logger:
     import structlog  # noqa: PLC0415 - only for people at a terminal
 
-    def add_context(
-        _logger: object, _method: str, event: MutableMapping[str, Any]
-    ) -> MutableMapping[str, Any]:
-        event.update(_context)
-        return event
-
-    structlog.configure(
+    logger: Logger = structlog.wrap_logger(
+        structlog.PrintLogger(out),
         processors=[
-            add_context,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             ConsoleRenderer(colors=out.isatty()),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level]),
-        logger_factory=structlog.PrintLoggerFactory(out),
+        context_class=dict,
         cache_logger_on_first_use=False,
-    )
-    logger: Logger = structlog.get_logger()
+    ).bind(**context)
     return logger
-
-
-def bind(**fields: Any) -> None:
-    """Add fields to every following line of this run (e.g. the database identity)."""
-    _context.update(fields)
 
 
 def new_run_id() -> str:

@@ -26,6 +26,21 @@ TRACK_CHAIN = "chain"  # fresh database, no baseline file: every incremental in 
 TRACK_INCREMENTAL = "incremental"  # existing database: what its history lacks
 
 
+# The kinds of step a plan executes, in order; each is one transaction (see work.py), except
+# that an autocommit migration commits statement by statement.
+STEP_CONVERT = "convert-history"  # another tool's history table becomes ours
+STEP_PREPARE = "prepare-history"  # create or upgrade the history table, adopt old rows
+STEP_BASELINE = "baseline"  # the baseline, its history rows and (fresh) the history table
+STEP_APPLY = "apply"  # one transactional migration and its history row
+STEP_AUTOCOMMIT = "apply-autocommit"  # one no-transaction migration
+
+
+class Step(NamedTuple):
+    kind: str
+    migration: Migration | None = None
+    creates_history: bool = False  # this step's transaction creates the history table
+
+
 class PlanOptions(NamedTuple):
     out_of_order: bool = False
     target: int | None = None  # apply nothing above this version
@@ -56,6 +71,32 @@ class Plan(NamedTuple):
             and not self.upgrade_history
             and not self.unfinished
         )
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        """What executing this plan does, in order. The history table is created (or brought
+        to shape) by the first step that needs it: inside the baseline's transaction, or a
+        fresh chain's first migration's, or its own step before an autocommit migration."""
+        steps: list[Step] = []
+        ready = not self.upgrade_history and not self.adopt
+        if self.convert is not None:
+            steps.append(Step(STEP_CONVERT))
+            ready = True
+        if self.baseline is not None:
+            steps.append(Step(STEP_BASELINE))
+            ready = True
+        elif not ready and self.applied:
+            steps.append(Step(STEP_PREPARE))  # an existing (older runner's) history
+            ready = True
+        for m in self.pending:
+            if m.transactional:
+                steps.append(Step(STEP_APPLY, m, creates_history=not ready))
+            else:
+                if not ready:
+                    steps.append(Step(STEP_PREPARE))
+                steps.append(Step(STEP_AUTOCOMMIT, m))
+            ready = True
+        return tuple(steps)
 
     @property
     def version_now(self) -> int | None:
@@ -204,7 +245,7 @@ def _plan_existing(
             migration=row.version,
         )
 
-    _check_checksums(incremental_rows, files)
+    check_checksums(incremental_rows, files)
 
     applied_names = {row.name for row in state.rows}
     notices = list(source.notices)
@@ -278,7 +319,7 @@ def row_key(row: HistoryRow) -> tuple[int, str]:
     return (int(match.group(1)) if match else -1, row.name)
 
 
-def _check_checksums(rows: list[HistoryRow], files: dict[str, Migration]) -> None:
+def check_checksums(rows: list[HistoryRow], files: dict[str, Migration]) -> None:
     changed = [
         (row, files[row.name])
         for row in rows

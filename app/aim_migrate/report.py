@@ -1,18 +1,17 @@
-"""Reports for people and scripts: `status`, `plan` and `validate` output."""
+"""Reports for people and scripts: what status, plan, validate, verify, history and
+`down --dry-run` print. Rendering only: the commands run elsewhere (commands.py)."""
 
 from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
 
-from aim_migrate import source as files
-from aim_migrate.errors import ValidationError
 from aim_migrate.history import HistoryRow
 from aim_migrate.plan import TRACK_BASELINE, TRACK_CHAIN, Plan, row_key
 
 if TYPE_CHECKING:
-    from aim_migrate.config import Config
-    from aim_migrate.logs import Logger
+    from aim_migrate.catalog import Difference
+    from aim_migrate.rollback import Revert
 
 _TRACKS = {
     TRACK_BASELINE: "fresh database: consolidated baseline, then newer incrementals",
@@ -92,90 +91,50 @@ def render_plan(plan: Plan, command: str, *, as_json: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def validate(config: Config, log: Logger, conninfo: str | None, as_json: bool) -> dict[str, Any]:
-    """Offline: names, encoding, directives, statements of every file. Online: also the plan."""
-    from aim_migrate import runner  # noqa: PLC0415
-
-    source = runner.load_source(config)
-    checked = 0
-    if source.baseline is not None:
-        files.statements(source.baseline.file, transactional=True)
-        checked += 1
-    for m in source.migrations:
-        files.statements(m.file, transactional=m.transactional)
-        if m.down is not None:
-            files.statements(m.down, transactional=m.down.transactional)
-        checked += 1
-    result: dict[str, Any] = {
-        "files": checked,
-        "baseline": source.baseline.name if source.baseline else None,
-        "notices": [n.message for n in source.notices],
-        "database_checked": False,
-    }
-    if conninfo is not None:
-        from aim_migrate.plan import PlanOptions  # noqa: PLC0415
-
-        plan = runner.inspect_plan(config, conninfo, log, PlanOptions(config.out_of_order), source)
-        result.update(database_checked=True, track=plan.track, pending=len(plan.pending))
+def render_validation(result: dict[str, Any], *, as_json: bool) -> str:
     if as_json:
-        print(json.dumps(result, indent=2))
-    else:
-        where = " and against the database" if result["database_checked"] else " (offline)"
-        print(f"ok: {checked} migration file(s) valid{where}")
-    return result
+        return json.dumps(result, indent=2) + "\n"
+    where = " and against the database" if result["database_checked"] else " (offline)"
+    return f"ok: {result['files']} migration file(s) valid{where}\n"
 
 
 def _v(version: int | None) -> str:
     return "none" if version is None else str(version)
 
 
-def verify(
-    config: Config, log: Logger, as_json: bool, ignore_names: bool, with_hints: bool
-) -> dict[str, Any]:
-    from aim_migrate import verify as drift  # noqa: PLC0415
-
-    verdict = drift.verify(config, log, config.dev_database_url, ignore_names=ignore_names)
-    hints = drift.fix_hints(verdict) if with_hints else []
+def render_verify(differences: list[Difference], hints: list[str] | None, *, as_json: bool) -> str:
     if as_json:
-        document = {
-            "identical": not verdict.differences,
-            "differences": [d.as_dict() for d in verdict.differences],
+        document: dict[str, Any] = {
+            "identical": not differences,
+            "differences": [d.as_dict() for d in differences],
         }
-        if with_hints:
+        if hints is not None:
             document["fix_hints"] = hints
-        print(json.dumps(document, indent=2, default=str))
-    else:
-        for d in verdict.differences:
-            print(f"{d.object}  [{d.attribute}]")
-            print(f"    baseline: {_shown(d.baseline)}")
-            print(f"    chain:    {_shown(d.chain)}")
-        if hints:
-            print("\n-- As the chain builds them (copy into the baseline):")
-            print("\n".join(hints))
-        print(
-            "identical: the baseline and the chain build the same database"
-            if not verdict.differences
-            else f"DRIFT: {len(verdict.differences)} difference(s) between the baseline and "
-            "the chain"
-        )
-    if verdict.differences:
-        first = verdict.differences[0]
-        raise ValidationError(
-            f"The baseline and the incremental chain differ in {len(verdict.differences)} "
-            f"place(s), first: {first.object} [{first.attribute}].",
-            hint="Make the baseline match the chain (verify --fix-hint shows the chain's SQL), "
-            "then run verify again.",
-            event="verify.drift",
-            differences=len(verdict.differences),
-        )
-    return {"differences": 0}
+        return json.dumps(document, indent=2, default=str) + "\n"
+    lines = []
+    for d in differences:
+        lines.append(f"{d.object}  [{d.attribute}]")
+        lines.append(f"    baseline: {_shown(d.baseline)}")
+        lines.append(f"    chain:    {_shown(d.chain)}")
+    if hints:
+        lines.append("\n-- As the chain builds them (copy into the baseline):")
+        lines.append("\n".join(hints))
+    lines.append(
+        "identical: the baseline and the chain build the same database"
+        if not differences
+        else f"DRIFT: {len(differences)} difference(s) between the baseline and the chain"
+    )
+    return "\n".join(lines) + "\n"
 
 
-def new(config: Config, log: Logger, description: str) -> dict[str, Any]:
-    path = files.create_migration(config.migrations_dir, description)
-    log.info("migration.created", file=str(path))
-    print(path)
-    return {"file": str(path)}
+def render_down_plan(reverts: list[Revert]) -> str:
+    """`down --dry-run`: what would be reverted, data-losing steps marked."""
+    lines = []
+    for rv in reverts:
+        loss = "  [data loss]" if rv.data_loss else ""
+        down_file = rv.migration.down.path.name if rv.migration.down else "?"
+        lines.append(f"would revert {rv.migration.name} with {down_file}{loss}")
+    return "\n".join(lines or ["nothing to revert"]) + "\n"
 
 
 def _shown(value: object) -> str:

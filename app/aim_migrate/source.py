@@ -23,6 +23,7 @@ import itertools
 import operator
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -465,6 +466,19 @@ def _baseline(
             source=source,
         )
     return Baseline(name=name, file=sql_file, version=version, version_source=source)
+
+
+# The split, checked statements of files, by file path: what a run executes.
+Statements = dict[str, list[Statement]]
+
+
+def preflight(sql_files: Iterable[SqlFile], done: Statements | None = None) -> Statements:
+    """Split and check every file (those not in `done` already), before anything runs."""
+    checked: Statements = dict(done or {})
+    for sql_file in sql_files:
+        if sql_file.location not in checked:
+            checked[sql_file.location] = statements(sql_file, transactional=sql_file.transactional)
+    return checked
 
 
 def statements(sql_file: SqlFile, *, transactional: bool) -> list[Statement]:

@@ -25,6 +25,7 @@ from aim_migrate.catalog import Difference, Snapshot, compare, snapshot
 from aim_migrate.config import check_conninfo
 from aim_migrate.errors import ConfigError, ConnectError, ValidationError
 from aim_migrate.plan import PlanOptions
+from aim_migrate.target import target
 
 if TYPE_CHECKING:
     from psycopg.rows import TupleRow
@@ -60,8 +61,9 @@ def verify(
             _scratch(admin_url, "baseline") as baseline_url,
             _scratch(admin_url, "chain") as chain_url,
         ):
-            runner.migrate(config, baseline_url, log, up_to, source)
-            runner.migrate(config, chain_url, log, up_to, chain)
+            for url, files in ((baseline_url, source), (chain_url, chain)):
+                scratch = target(config, url)  # its own log fields; ours are unchanged
+                runner.migrate(config, scratch, scratch.logger(log), up_to, files)
             snapshots = []
             for url in (baseline_url, chain_url):
                 with _connect(url) as conn:

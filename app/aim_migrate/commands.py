@@ -1,0 +1,420 @@
+"""Every command, declared once: its name, help, options, the function that runs it, and how
+its output goes. The CLI (cli.py) builds argparse, `--help` and dispatch from COMMANDS; the
+run functions below call the flow (runner.py, operations.py, verify.py) and hand what it
+returns to report.py to render.
+
+A command's run function returns the fields of its `run.finished` event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from aim_migrate.errors import ConfigError, ValidationError
+
+if TYPE_CHECKING:
+    from aim_migrate.config import Config
+    from aim_migrate.logs import Logger
+    from aim_migrate.plan import PlanOptions
+    from aim_migrate.runner import Outcome
+    from aim_migrate.target import Target
+
+
+class Invocation:
+    """One command being run: its arguments, configuration and logger, and what the end of
+    the run reports (the target it worked on, the migrate outcome)."""
+
+    __slots__ = ("args", "command", "config", "log", "outcome", "target")
+
+    def __init__(self, command: str, args: argparse.Namespace, config: Config, log: Logger):
+        self.command = command
+        self.args = args
+        self.config = config
+        self.log = log  # bound to the target once there is one
+        self.target: Target | None = None
+        self.outcome: Outcome | None = None
+
+    @property
+    def options(self) -> PlanOptions:
+        from aim_migrate.plan import PlanOptions  # noqa: PLC0415
+
+        target = getattr(self.args, "target", None)
+        return PlanOptions(out_of_order=self.config.out_of_order, target=target)
+
+    def started(self) -> None:
+        self.log.info("run.started", command=self.command)
+
+    @contextmanager
+    def database(self) -> Iterator[Target]:
+        """The configured database (or, with --embedded, a throwaway one); from here on every
+        line names it (never the password)."""
+        from aim_migrate.target import target  # noqa: PLC0415
+
+        with _conninfo(self.config, self.args) as conninfo:
+            self.target = target(self.config, conninfo)
+            self.log = self.target.logger(self.log)
+            self.started()
+            yield self.target
+
+
+class Command(NamedTuple):
+    name: str
+    help: str  # one line, for the command list
+    summary: str  # one line, for `aim-migrate --help`
+    options: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[Invocation], dict[str, Any]]
+    reports: bool = False  # prints a report on stdout, so its logs go to stderr
+    reports_with: str | None = None  # ... only when given this flag
+    pushes_metrics: bool = False
+
+
+# --- options ---------------------------------------------------------------------------------
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        stripped = text.strip()
+        if not stripped.isascii() or not stripped.isdigit() or int(stripped) < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number of {minimum} or more")
+        return int(stripped)
+
+    parse.__name__ = f"number_from_{minimum}"
+    return parse
+
+
+def _json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _target(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--target",
+        type=at_least(0),
+        default=None,
+        help="migrate up to and including this version, no further",
+    )
+
+
+def _migrate_options(parser: argparse.ArgumentParser) -> None:
+    _target(parser)
+
+
+def _plan_options(parser: argparse.ArgumentParser) -> None:
+    _json(parser)
+    _target(parser)
+    parser.add_argument("--check", action="store_true", help="exit 3 if anything is pending")
+
+
+def _baseline_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--version",
+        dest="at_version",
+        type=at_least(0),
+        required=True,
+        help="the last migration the database's schema already contains",
+    )
+
+
+def _repair_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--reason", required=True, help="why (stored in the history and logged); required"
+    )
+    parser.add_argument(
+        "--only",
+        metavar="VERSION",
+        default=None,
+        help="repair only this history row (e.g. 031_add_index)",
+    )
+
+
+def _verify_options(parser: argparse.ArgumentParser) -> None:
+    _json(parser)
+    parser.add_argument(
+        "--ignore-names",
+        action="store_true",
+        help="match constraints and indexes by definition, not by name",
+    )
+    parser.add_argument(
+        "--fix-hint",
+        action="store_true",
+        help="print the differing objects as the chain builds them, as SQL",
+    )
+
+
+def _new_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("description", nargs="+", help="what the migration does")
+
+
+def _down_options(parser: argparse.ArgumentParser) -> None:
+    how_far = parser.add_mutually_exclusive_group(required=True)
+    how_far.add_argument(
+        "--steps", type=at_least(1), help="revert the newest K migrations (1 or more)"
+    )
+    how_far.add_argument("--to", type=at_least(0), help="revert every migration above version N")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show what would be reverted; change nothing"
+    )
+    parser.add_argument(
+        "--allow-data-loss",
+        action="store_true",
+        help="also run down files that say they destroy data",
+    )
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def run_migrate(inv: Invocation) -> dict[str, Any]:
+    from aim_migrate import runner  # noqa: PLC0415 - keeps --help fast
+
+    with inv.database() as target:
+        outcome = runner.migrate(inv.config, target, inv.log, inv.options)
+    inv.outcome = outcome
+    return {
+        "track": outcome.track,
+        "applied": len(outcome.applied),
+        "recorded": len(outcome.recorded),
+        "pending": outcome.pending,
+        "current_version": outcome.current_version,
+        "lock_wait_s": round(outcome.lock_wait_s, 3),
+    }
+
+
+def run_status(inv: Invocation) -> dict[str, Any]:
+    from aim_migrate import report, runner  # noqa: PLC0415
+
+    with inv.database() as target:
+        plan = runner.inspect_plan(inv.config, target, inv.log, inv.options)
+    sys.stdout.write(report.render_plan(plan, inv.command, as_json=inv.args.json))
+    if inv.command == "plan" and inv.args.check and not plan.is_noop:
+        raise ValidationError(
+            f"{len(plan.pending)} migration(s) pending.",
+            hint="Run 'aim-migrate migrate'.",
+            event="plan.pending",
+        )
+    return {"track": plan.track, "pending": len(plan.pending)}
+
+
+def run_validate(inv: Invocation) -> dict[str, Any]:
+    """Offline: names, encoding, directives, statements of every file. With a configured
+    database: also the plan (checksums, order)."""
+    from aim_migrate import report, runner  # noqa: PLC0415
+    from aim_migrate.source import preflight  # noqa: PLC0415
+
+    inv.started()
+    source = runner.load_source(inv.config)
+    every = [source.baseline.file] if source.baseline is not None else []
+    for m in source.migrations:
+        every += [m.file] + ([m.down] if m.down is not None else [])
+    preflight(every)
+    result: dict[str, Any] = {
+        "files": len(source.migrations) + (source.baseline is not None),
+        "baseline": source.baseline.name if source.baseline else None,
+        "notices": [n.message for n in source.notices],
+        "database_checked": False,
+    }
+    conninfo = _conninfo_if_configured(inv.config)
+    if conninfo is not None:
+        from aim_migrate.target import target  # noqa: PLC0415
+
+        there = target(inv.config, conninfo)
+        inv.log = there.logger(inv.log)
+        plan = runner.inspect_plan(inv.config, there, inv.log, inv.options, source)
+        result.update(database_checked=True, track=plan.track, pending=len(plan.pending))
+    sys.stdout.write(report.render_validation(result, as_json=inv.args.json))
+    return result
+
+
+def run_verify(inv: Invocation) -> dict[str, Any]:
+    from aim_migrate import report  # noqa: PLC0415
+    from aim_migrate import verify as drift  # noqa: PLC0415
+
+    inv.started()
+    args = inv.args
+    verdict = drift.verify(
+        inv.config, inv.log, inv.config.dev_database_url, ignore_names=args.ignore_names
+    )
+    hints = drift.fix_hints(verdict) if args.fix_hint else None
+    sys.stdout.write(report.render_verify(verdict.differences, hints, as_json=args.json))
+    if verdict.differences:
+        first = verdict.differences[0]
+        raise ValidationError(
+            f"The baseline and the incremental chain differ in {len(verdict.differences)} "
+            f"place(s), first: {first.object} [{first.attribute}].",
+            hint="Make the baseline match the chain (verify --fix-hint shows the chain's SQL), "
+            "then run verify again.",
+            event="verify.drift",
+            differences=len(verdict.differences),
+        )
+    return {"differences": 0}
+
+
+def run_new(inv: Invocation) -> dict[str, Any]:
+    from aim_migrate.source import create_migration  # noqa: PLC0415
+
+    inv.started()
+    path = create_migration(inv.config.migrations_dir, " ".join(inv.args.description))
+    inv.log.info("migration.created", file=str(path))
+    print(path)
+    return {"file": str(path)}
+
+
+def run_baseline(inv: Invocation) -> dict[str, Any]:
+    from aim_migrate import operations  # noqa: PLC0415
+
+    with inv.database() as target:
+        outcome = operations.mark_baseline(inv.config, target, inv.log, inv.args.at_version)
+    return {"recorded": len(outcome.recorded), "current_version": inv.args.at_version}
+
+
+def run_repair(inv: Invocation) -> dict[str, Any]:
+    from aim_migrate import operations  # noqa: PLC0415
+
+    with inv.database() as target:
+        result = operations.repair(inv.config, target, inv.log, inv.args.reason, inv.args.only)
+    return {key: len(value) for key, value in result.items()}
+
+
+def run_down(inv: Invocation) -> dict[str, Any]:
+    from aim_migrate import operations, report  # noqa: PLC0415
+
+    args = inv.args
+    with inv.database() as target:
+        reverts = operations.down(
+            inv.config,
+            target,
+            inv.log,
+            steps=args.steps,
+            to=args.to,
+            allow_data_loss=args.allow_data_loss,
+            dry_run=args.dry_run,
+        )
+    if args.dry_run:
+        sys.stdout.write(report.render_down_plan(reverts))
+        return {"reverted": 0}
+    return {"reverted": len(reverts)}
+
+
+def run_history(inv: Invocation) -> dict[str, Any]:
+    from aim_migrate import operations, report  # noqa: PLC0415
+
+    with inv.database() as target:
+        rows = operations.history_rows(inv.config, target, inv.log)
+    sys.stdout.write(report.render_history(rows, as_json=inv.args.json))
+    return {"rows": len(rows)}
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "migrate",
+        "apply pending migrations",
+        "apply what is pending (the default command)",
+        _migrate_options,
+        run_migrate,
+        pushes_metrics=True,
+    ),
+    Command(
+        "status",
+        "applied / pending / track",
+        "show applied and pending migrations and the detected track",
+        _json,
+        run_status,
+        reports=True,
+    ),
+    Command(
+        "plan",
+        "what migrate would do",
+        "show what migrate would do, changing nothing (--check: exit 3 if pending)",
+        _plan_options,
+        run_status,
+        reports=True,
+    ),
+    Command(
+        "validate",
+        "check files (and checksums)",
+        "check the files offline; with a database, also checksums and order",
+        _json,
+        run_validate,
+        reports=True,
+    ),
+    Command(
+        "baseline",
+        "record an existing database as being at a version",
+        "record an existing, unmanaged database as being at --version N",
+        _baseline_options,
+        run_baseline,
+    ),
+    Command(
+        "repair",
+        "clear unfinished records, accept reviewed checksum changes",
+        "clear unfinished non-transactional records; accept reviewed edits (--reason)",
+        _repair_options,
+        run_repair,
+    ),
+    Command(
+        "verify",
+        "prove that the baseline and the incremental chain agree",
+        "build the baseline and the chain in scratch databases; exit 3 if they differ",
+        _verify_options,
+        run_verify,
+        reports=True,
+    ),
+    Command(
+        "new",
+        "create the next migration file",
+        "create the next-numbered migration file from the template",
+        _new_options,
+        run_new,
+        reports=True,
+    ),
+    Command(
+        "down",
+        "revert the newest migrations with their .down.sql files",
+        "revert the newest migrations with their .down.sql (--steps K | --to N)",
+        _down_options,
+        run_down,
+        reports_with="--dry-run",
+    ),
+    Command(
+        "history",
+        "the audit trail: what was applied, when, by whom",
+        "the audit trail of the history table (--json)",
+        _json,
+        run_history,
+        reports=True,
+    ),
+)
+BY_NAME = {command.name: command for command in COMMANDS}
+
+
+@contextmanager
+def _conninfo(config: Config, args: argparse.Namespace) -> Iterator[str]:
+    if config.embedded:
+        if config.database_url or config.database_url_file:
+            raise ConfigError(
+                "--embedded and DATABASE_URL/DATABASE_URL_FILE are both set.",
+                hint="Choose one: unset DATABASE_URL for a throwaway database, or drop --embedded.",
+            )
+        from aim_migrate.embedded import embedded_server  # noqa: PLC0415
+
+        directory: Path | None = args.embedded_dir
+        with embedded_server(directory) as url:
+            yield url
+        return
+    from aim_migrate.connect import conninfo_from  # noqa: PLC0415
+
+    yield conninfo_from(config)
+
+
+def _conninfo_if_configured(config: Config) -> str | None:
+    from aim_migrate.connect import conninfo_from  # noqa: PLC0415
+
+    try:
+        return conninfo_from(config)
+    except ConfigError:
+        return None
