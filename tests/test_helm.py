@@ -51,8 +51,17 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     "chart-secret": {"database": {"url": DATABASE_URL}},
     "init-container": {
         "database": {"url": DATABASE_URL},
+        "initContainer": {"command": "migrate"},
         "exampleDeployment": {"enabled": True, "replicas": 2},
     },
+    # The zero-downtime default: the init container only waits for the pre-deploy migrations.
+    "init-wait": {
+        "database": {"url": DATABASE_URL},
+        "initContainer": {"waitTimeout": "15m"},
+        "job": {"hookWeight": 5},
+        "exampleDeployment": {"enabled": True, "replicas": 3},
+    },
+    "post-deploy-disabled": {"postDeploy": {"enabled": False}},
     "metrics": {
         "metrics": {
             "pushgatewayUrl": "http://pushgateway.monitoring.svc:9091",
@@ -110,6 +119,7 @@ SCENARIOS: dict[str, dict[str, Any]] = {
     },
     "job-disabled": {
         "job": {"enabled": False},
+        "initContainer": {"command": "migrate"},
         "database": {"url": DATABASE_URL},
         "exampleDeployment": {"enabled": True},
     },
@@ -191,10 +201,40 @@ def env_value(container: dict[str, Any], name: str) -> str:
     return str(env_of(container)[name]["value"])
 
 
-def job_container(docs: list[dict[str, Any]]) -> dict[str, Any]:
-    containers = one(docs, "Job")["spec"]["template"]["spec"]["containers"]
+PRE_HOOK = "pre-install,pre-upgrade"
+POST_HOOK = "post-install,post-upgrade"
+
+
+def hook_job(docs: list[dict[str, Any]], hook: str) -> dict[str, Any]:
+    found = [
+        job
+        for job in of_kind(docs, "Job")
+        if job["metadata"]["annotations"]["helm.sh/hook"] == hook
+    ]
+    assert len(found) == 1, f"expected one {hook} Job, got {len(found)}"
+    return found[0]
+
+
+def pre_job(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The pre-install/pre-upgrade Job (pre-deploy migrations)."""
+    return hook_job(docs, PRE_HOOK)
+
+
+def post_job(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The post-install/post-upgrade Job (post-deploy migrations)."""
+    return hook_job(docs, POST_HOOK)
+
+
+def job_container(docs: list[dict[str, Any]], job: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The runner container of `job` (default: the pre-deploy Job)."""
+    containers = (job or pre_job(docs))["spec"]["template"]["spec"]["containers"]
     assert len(containers) == 1
     return dict(containers[0])
+
+
+def init_container(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    (init,) = one(docs, "Deployment")["spec"]["template"]["spec"]["initContainers"]
+    return dict(init)
 
 
 def lint_findings(values: dict[str, Any], **options: Any) -> list[dict[str, Any]]:
@@ -353,8 +393,8 @@ def test_hook_ordering(scenario: str) -> None:
 
 def test_defaults_render_the_hook_job() -> None:
     docs = render()
-    assert [doc["kind"] for doc in docs] == ["Job"]
-    job = docs[0]
+    assert [doc["kind"] for doc in docs] == ["Job", "Job"]  # pre-deploy, then post-deploy
+    job = pre_job(docs)
     assert job["metadata"]["name"] == FULLNAME
     annotations = job["metadata"]["annotations"]
     assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
@@ -429,7 +469,7 @@ def test_config_values_become_aim_variables() -> None:
 
 def test_kitchen_sink_pod_settings() -> None:
     docs = render(SCENARIOS["kitchen-sink"])
-    job = one(docs, "Job")
+    job = pre_job(docs)
     assert job["metadata"]["name"] == "db-migrate"
     assert job["metadata"]["labels"]["team"] == "platform"
     assert job["metadata"]["annotations"]["helm.sh/hook-weight"] == "-5"
@@ -458,7 +498,7 @@ def test_database_url_as_a_mounted_file() -> None:
     docs = render(SCENARIOS["kitchen-sink"])
     container = job_container(docs)
     path = env_value(container, "DATABASE_URL_FILE")
-    pod = one(docs, "Job")["spec"]["template"]["spec"]
+    pod = pre_job(docs)["spec"]["template"]["spec"]
     mount = next(m for m in container["volumeMounts"] if path.startswith(m["mountPath"] + "/"))
     assert mount["readOnly"] is True
     volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
@@ -490,7 +530,7 @@ def test_chart_made_secret_is_an_early_persistent_hook() -> None:
 
 def test_prerequisites_follow_a_custom_job_weight() -> None:
     docs = render({"database": {"url": DATABASE_URL}, "job": {"hookWeight": -20}})
-    assert one(docs, "Job")["metadata"]["annotations"]["helm.sh/hook-weight"] == "-20"
+    assert pre_job(docs)["metadata"]["annotations"]["helm.sh/hook-weight"] == "-20"
     assert one(docs, "Secret")["metadata"]["annotations"]["helm.sh/hook-weight"] == "-30"
 
 
@@ -504,7 +544,7 @@ def test_service_account_is_a_hook_used_by_the_job() -> None:
     assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
     assert annotations["helm.sh/hook-weight"] == "-10"
     assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation"
-    pod = one(docs, "Job")["spec"]["template"]["spec"]
+    pod = pre_job(docs)["spec"]["template"]["spec"]
     assert pod["serviceAccountName"] == FULLNAME
 
 
@@ -545,7 +585,7 @@ def test_migrations_from_a_configmap() -> None:
     assert env_value(container, "AIM_MIGRATIONS_DIR") == "/migrations"
     mount = next(m for m in container["volumeMounts"] if m["mountPath"] == "/migrations")
     assert mount["readOnly"] is True
-    pod = one(docs, "Job")["spec"]["template"]["spec"]
+    pod = pre_job(docs)["spec"]["template"]["spec"]
     volume = next(v for v in pod["volumes"] if v["name"] == mount["name"])
     assert volume["configMap"] == {"name": "aim-migrations"}
 
@@ -561,7 +601,7 @@ def test_init_container_matches_the_job() -> None:
     assert init["image"] == job["image"]
     assert init["env"] == job["env"]
     assert init == job  # the very same container spec, mounts and securityContext included
-    job_volumes = one(docs, "Job")["spec"]["template"]["spec"]["volumes"]
+    job_volumes = pre_job(docs)["spec"]["template"]["spec"]["volumes"]
     assert all(volume in pod["volumes"] for volume in job_volumes)
     (backend,) = pod["containers"]
     assert backend["name"] == "backend"
@@ -570,7 +610,9 @@ def test_init_container_matches_the_job() -> None:
 
 def test_job_can_be_disabled_for_init_container_mode() -> None:
     docs = render(SCENARIOS["job-disabled"])
-    assert of_kind(docs, "Job") == []
+    # No pre-deploy Job; the post-deploy Job still applies what the init containers must not.
+    assert [job["metadata"]["name"] for job in of_kind(docs, "Job")] == [f"{FULLNAME}-post-deploy"]
+    assert env_value(job_container(docs, post_job(docs)), "AIM_PHASE") == "all"
     assert one(docs, "Deployment")["spec"]["template"]["spec"]["initContainers"]
     # The chart-made Secret still exists before the Deployment (a hook) and is kept.
     annotations = one(docs, "Secret")["metadata"]["annotations"]
@@ -603,6 +645,7 @@ def test_parent_chart_can_include_the_init_container(tmp_path: Path) -> None:
     )
     (parent / "values.yaml").write_text(
         "aim-migrate:\n  job:\n    enabled: false\n"
+        "  initContainer:\n    command: migrate\n"
         "  database:\n    existingSecret:\n      name: backend-db\n"
     )
     (parent / "templates" / "deployment.yaml").write_text(
@@ -637,13 +680,261 @@ spec:
         for doc in yaml.safe_load_all(text)
         if doc
     ]
-    assert of_kind(docs, "Job") == []
+    # Only the subchart's post-deploy Job (job.enabled=false drops the pre-deploy one).
+    assert [job["metadata"]["name"] for job in of_kind(docs, "Job")] == [
+        "shop-aim-migrate-post-deploy"
+    ]
     deployment = one(docs, "Deployment")
     kubernetes_validate.validate(deployment, KUBE_VERSION, strict=True)
     (init,) = deployment["spec"]["template"]["spec"]["initContainers"]
     assert init["image"] == "aim-migrate:0.1.0"  # the subchart's appVersion, not the parent's
     ref = env_of(init)["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
     assert ref == {"name": "backend-db", "key": "DATABASE_URL"}
+
+
+# --------------------------------------------------------------------------- zero-downtime rollouts
+
+READ_ONLY = {
+    "initContainer": {"database": {"existingSecret": {"name": "aim-db-wait", "key": "url"}}}
+}
+
+
+def _without_phase(container: dict[str, Any]) -> dict[str, Any]:
+    return container | {"env": [item for item in container["env"] if item["name"] != "AIM_PHASE"]}
+
+
+@pytest.mark.parametrize("scenario", ["defaults", "kitchen-sink", "metrics", "init-wait"])
+def test_pre_and_post_deploy_jobs(scenario: str) -> None:
+    """Two hook Jobs from one template: only the name, the hook and AIM_PHASE differ."""
+    docs = render(SCENARIOS[scenario])
+    pre, post = pre_job(docs), post_job(docs)
+    assert len(of_kind(docs, "Job")) == 2
+    prefix = pre["metadata"]["name"]
+    assert post["metadata"]["name"] == f"{prefix}-post-deploy"
+    for job, hook in ((pre, PRE_HOOK), (post, POST_HOOK)):
+        annotations = job["metadata"]["annotations"]
+        assert annotations["helm.sh/hook"] == hook
+        assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation,hook-succeeded"
+    assert (
+        pre["metadata"]["annotations"]["helm.sh/hook-weight"]
+        == post["metadata"]["annotations"]["helm.sh/hook-weight"]
+    )
+    pre_container, post_container = job_container(docs, pre), job_container(docs, post)
+    assert env_value(pre_container, "AIM_PHASE") == "pre-deploy"
+    assert env_value(post_container, "AIM_PHASE") == "all"
+    assert pre_container["args"] == post_container["args"] == ["migrate"]
+    assert "AIM_WAIT_TIMEOUT" not in env_of(pre_container)
+    assert "AIM_WAIT_TIMEOUT" not in env_of(post_container)
+    assert _without_phase(pre_container) == _without_phase(post_container)
+    # Same pod spec, labels, settings and volumes otherwise.
+    pre_pod, post_pod = copy.deepcopy(pre["spec"]), copy.deepcopy(post["spec"])
+    for pod in (pre_pod, post_pod):
+        pod["template"]["spec"]["containers"] = []
+    assert pre_pod == post_pod
+    assert pre["metadata"]["labels"] == post["metadata"]["labels"]
+
+
+def test_job_settings_apply_to_both_jobs() -> None:
+    values = {
+        "job": {
+            "hookWeight": -3,
+            "activeDeadlineSeconds": 3600,
+            "annotations": {"team": "db", "helm.sh/hook": "test"},  # the hook cannot be overridden
+        }
+    }
+    docs = render(values)
+    for job, hook in ((pre_job(docs), PRE_HOOK), (post_job(docs), POST_HOOK)):
+        assert job["metadata"]["annotations"] == {
+            "helm.sh/hook": hook,
+            "helm.sh/hook-weight": "-3",
+            "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded",
+            "team": "db",
+        }
+        assert job["spec"]["activeDeadlineSeconds"] == 3600
+
+
+def test_post_deploy_job_can_be_disabled() -> None:
+    values = SCENARIOS["post-deploy-disabled"]
+    docs = render(values)
+    assert [job["metadata"]["name"] for job in of_kind(docs, "Job")] == [FULLNAME]
+    assert env_value(job_container(docs), "AIM_PHASE") == "pre-deploy"  # still pre-deploy only
+    text = notes(values)
+    assert "postDeploy.enabled=false" in text
+    assert f"{FULLNAME}-post-deploy" not in text
+    # Both Jobs off: nothing but the example Deployment.
+    both_off = values | {"job": {"enabled": False}, "exampleDeployment": {"enabled": True}}
+    assert [doc["kind"] for doc in render(both_off)] == ["Deployment"]
+
+
+def test_post_deploy_job_name_stays_a_dns_label() -> None:
+    name = "a-very-long-release-name-that-is-close-to-the-helm-limit-xx"[:53]
+    job = post_job(render({}, name=name))
+    assert len(job["metadata"]["name"]) <= 63
+    assert job["metadata"]["name"].endswith("-post-deploy")
+
+
+def test_init_container_waits_by_default() -> None:
+    docs = render(SCENARIOS["init-wait"])
+    init = init_container(docs)
+    job = job_container(docs)
+    assert init["args"] == ["wait"]
+    assert "command" not in init  # the image's ENTRYPOINT, aim-migrate
+    env = env_of(init)
+    assert env_value(init, "AIM_WAIT_TIMEOUT") == "15m"
+    assert "AIM_PHASE" not in env  # wait has no phase
+    # The same database Secret as the Jobs when no read-only one is set.
+    assert env["DATABASE_URL"] == env_of(job)["DATABASE_URL"]
+    assert init["image"] == job["image"]
+    assert init["securityContext"] == job["securityContext"]
+    assert init["volumeMounts"] == job["volumeMounts"]
+    # Otherwise the same configuration as the Job.
+    same = {name: item for name, item in env_of(job).items() if name != "AIM_PHASE"}
+    assert {name: item for name, item in env.items() if name != "AIM_WAIT_TIMEOUT"} == same
+    text = notes(SCENARIOS["init-wait"])
+    assert "aim-migrate wait" in text
+    assert "(15m)" in text
+
+
+def test_init_container_wait_timeout_defaults_and_can_be_left_to_the_runner() -> None:
+    docs = render({"exampleDeployment": {"enabled": True}})
+    init = init_container(docs)
+    assert init["args"] == ["wait"]
+    assert env_value(init, "AIM_WAIT_TIMEOUT") == "10m"
+    for unset in ("", None):
+        init = init_container(
+            render(
+                _with("initContainer.waitTimeout", unset, {"exampleDeployment": {"enabled": True}})
+            )
+        )
+        assert "AIM_WAIT_TIMEOUT" not in env_of(init)
+
+
+def test_init_container_can_still_migrate() -> None:
+    values = {
+        "exampleDeployment": {"enabled": True},
+        "initContainer": {"command": "migrate", "waitTimeout": "1m"},
+        "args": ["migrate", "--strict"],
+    }
+    docs = render(values)
+    init = init_container(docs)
+    assert init["args"] == ["migrate", "--strict"]
+    assert env_value(init, "AIM_PHASE") == "pre-deploy"  # never the post-deploy migrations
+    assert "AIM_WAIT_TIMEOUT" not in env_of(init)
+    assert init == job_container(docs)
+    assert "aim-migrate migrate" in notes(values)
+
+
+def test_init_container_uses_its_read_only_secret() -> None:
+    values = READ_ONLY | {"database": {"url": DATABASE_URL}, "exampleDeployment": {"enabled": True}}
+    docs = render(values)
+    ref = env_of(init_container(docs))["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+    assert ref == {"name": "aim-db-wait", "key": "url"}
+    # The Jobs (which need DDL rights) and the backend keep the chart's Secret.
+    chart_ref = {"name": f"{FULLNAME}-database", "key": "DATABASE_URL"}
+    for job in (pre_job(docs), post_job(docs)):
+        assert (
+            env_of(job_container(docs, job))["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+            == chart_ref
+        )
+    (backend,) = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert backend["env"][0]["valueFrom"]["secretKeyRef"] == chart_ref
+    # The chart does not create the read-only Secret: it only references it.
+    assert [secret["metadata"]["name"] for secret in of_kind(docs, "Secret")] == [
+        f"{FULLNAME}-database"
+    ]
+    assert 'Secret "aim-db-wait", key "url"' in notes(values)
+    for doc in docs:
+        kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
+    assert lint_findings(values) == []
+
+
+def test_init_container_read_only_secret_as_a_mounted_file() -> None:
+    values = READ_ONLY | {"database": {"mountAsFile": True}, "exampleDeployment": {"enabled": True}}
+    docs = render(values)
+
+    def database_volume(pod: dict[str, Any]) -> dict[str, Any]:
+        secret: dict[str, Any] = next(
+            v for v in pod["volumes"] if v["name"] == "aim-migrate-database"
+        )["secret"]
+        return secret
+
+    backend_pod = one(docs, "Deployment")["spec"]["template"]["spec"]
+    assert database_volume(backend_pod)["secretName"] == "aim-db-wait"
+    assert database_volume(backend_pod)["items"] == [{"key": "url", "path": "url"}]
+    for job in (pre_job(docs), post_job(docs)):
+        volume = database_volume(job["spec"]["template"]["spec"])
+        assert volume["secretName"] == f"{FULLNAME}-database"
+        assert volume["items"] == [{"key": "DATABASE_URL", "path": "url"}]
+    assert "DATABASE_URL" not in env_of(init_container(docs))
+    for doc in docs:
+        kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
+
+
+def test_parent_chart_init_container_waits_with_its_own_secret(tmp_path: Path) -> None:
+    """From a parent chart, "aim-migrate.initContainer" honours initContainer.* too."""
+    values = {"initContainer": READ_ONLY["initContainer"] | {"waitTimeout": "2m"}}
+    parent = tmp_path / "backend"
+    shutil.copytree(CHART, parent / "charts" / "aim-migrate")
+    (parent / "templates").mkdir()
+    (parent / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: backend\nversion: 1.2.3\n"
+        "dependencies:\n  - name: aim-migrate\n    version: 0.1.0\n"
+    )
+    (parent / "values.yaml").write_text(yaml.safe_dump({"aim-migrate": values}))
+    (parent / "templates" / "pod.yaml").write_text(
+        """\
+{{- $migrate := index .Subcharts "aim-migrate" }}
+apiVersion: v1
+kind: Pod
+metadata:
+  name: backend
+spec:
+  initContainers:
+    - {{ include "aim-migrate.initContainer" $migrate | nindent 6 | trim }}
+  containers:
+    - name: backend
+      image: backend:1
+  volumes:
+    {{- include "aim-migrate.volumes" $migrate | nindent 4 }}
+"""
+    )
+    with helm.Chart.load(parent) as chart:
+        files = chart.render(name="shop", namespace=NAMESPACE)
+    pod = yaml.safe_load(files["backend/templates/pod.yaml"])
+    kubernetes_validate.validate(pod, KUBE_VERSION, strict=True)
+    (init,) = pod["spec"]["initContainers"]
+    assert init["args"] == ["wait"]
+    assert env_value(init, "AIM_WAIT_TIMEOUT") == "2m"
+    assert env_of(init)["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
+        "name": "aim-db-wait",
+        "key": "url",
+    }
+    # The subchart's own Jobs still use the migrator's Secret.
+    docs = [
+        doc
+        for path, text in files.items()
+        if path.startswith("backend/charts/aim-migrate/templates/") and path.endswith(".yaml")
+        for doc in yaml.safe_load_all(text)
+        if doc
+    ]
+    for job in (pre_job(docs), post_job(docs)):
+        ref = env_of(job_container(docs, job))["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+        assert ref == {"name": "shop-aim-migrate-database", "key": "DATABASE_URL"}
+
+
+def test_notes_explain_the_two_moments_and_rollback() -> None:
+    text = notes()
+    assert f"kubectl -n {NAMESPACE} logs job/{FULLNAME}-post-deploy" in text
+    assert "pre-install/pre-upgrade" in text
+    assert "post-install/post-upgrade" in text
+    assert "helm upgrade --wait" in text
+    assert "helm rollback" in text
+    assert "NOT undone" in text
+    assert "aim-migrate wait" in text
+    # Job disabled while the init containers only wait: the NOTES say nobody migrates.
+    waiting = notes({"job": {"enabled": False}})
+    assert "Nothing in this release applies the\npre-deploy migrations" in waiting
+    assert "Nothing in this release" not in notes(SCENARIOS["job-disabled"])
 
 
 # --------------------------------------------------------------------------- rejected values
@@ -708,6 +999,31 @@ INVALID: dict[str, tuple[dict[str, Any], str]] = {
     "tmp medium": (_with("tmpVolume.medium", "HugePages"), "medium"),
     "annotation not a string": (_with("podAnnotations", {"a": 1}), "podAnnotations"),
     "extraEnv not a list": (_with("extraEnv", {"A": "b"}), "extraEnv"),
+    "unknown init command": (_with("initContainer.command", "sleep"), "initContainer/command"),
+    "init command not a string": (
+        _with("initContainer.command", ["wait"]),
+        "initContainer/command",
+    ),
+    "wait timeout with words": (
+        _with("initContainer.waitTimeout", "10 minutes"),
+        "initContainer/waitTimeout",
+    ),
+    "wait timeout as a number": (
+        _with("initContainer.waitTimeout", 600),
+        "initContainer/waitTimeout",
+    ),
+    "unknown initContainer key": (_with("initContainer.timeout", "1m"), "timeout"),
+    "init secret name": (
+        _with("initContainer.database.existingSecret.name", "Bad_Name"),
+        "initContainer/database/existingSecret/name",
+    ),
+    "init secret empty key": (
+        _with("initContainer.database.existingSecret", {"name": "ro", "key": ""}),
+        "initContainer/database/existingSecret/key",
+    ),
+    "unknown init database key": (_with("initContainer.database.url", DATABASE_URL), "url"),
+    "postDeploy not a boolean": (_with("postDeploy.enabled", "true"), "postDeploy/enabled"),
+    "unknown postDeploy key": (_with("postDeploy.hookWeight", 5), "hookWeight"),
 }
 
 
@@ -739,6 +1055,7 @@ def test_lint_reports_invalid_values() -> None:
             {"metrics": {"pushgatewayUrl": "http://pgw:9091", "passwordSecret": {"name": "p"}}},
             "needs metrics.username",
         ),
+        ({"initContainer": {"command": "sleep"}}, "initContainer.command must be"),
     ],
 )
 def test_template_guards_without_the_schema(

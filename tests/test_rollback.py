@@ -208,8 +208,10 @@ def test_history_is_the_audit_trail(database: Database, migrations: Path) -> Non
         "applied_at",
         "applied_by",
         "duration_ms",
+        "phase",
         "reason",
     }
+    assert {r["phase"] for r in rows} == {"pre-deploy"}
     assert rows[3]["reason"] == "comment added in review"
     assert all(re.fullmatch(r"[0-9a-f]{64}", r["checksum"]) for r in rows)
     text = run_cli(["history"], database.url, migrations)

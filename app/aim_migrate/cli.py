@@ -291,6 +291,7 @@ def _push_metrics(inv: Invocation, code: int, duration_s: float) -> int:
         schema_version=outcome.current_version if outcome else None,
         lock_wait_s=outcome.lock_wait_s if outcome and outcome.track else None,
         database=inv.target.database if inv.target else None,
+        batched_rows=outcome.batched_rows if outcome and outcome.track else None,
     )
     if push(inv.config, report, log) or not inv.config.metrics_required:
         return code

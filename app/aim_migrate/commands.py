@@ -44,7 +44,9 @@ class Invocation:
         from aim_migrate.plan import PlanOptions  # noqa: PLC0415
 
         target = getattr(self.args, "target", None)
-        return PlanOptions(out_of_order=self.config.out_of_order, target=target)
+        return PlanOptions(
+            out_of_order=self.config.out_of_order, target=target, phase=self.config.phase
+        )
 
     def started(self) -> None:
         self.log.info("run.started", command=self.command)
@@ -182,6 +184,8 @@ def run_migrate(inv: Invocation) -> dict[str, Any]:
         "pending": outcome.pending,
         "current_version": outcome.current_version,
         "lock_wait_s": round(outcome.lock_wait_s, 3),
+        **({"deferred": outcome.deferred} if outcome.deferred else {}),
+        **({"batched_rows": outcome.batched_rows} if outcome.batched_rows else {}),
     }
 
 
@@ -300,6 +304,34 @@ def run_down(inv: Invocation) -> dict[str, Any]:
     return {"reverted": len(reverts)}
 
 
+def run_wait(inv: Invocation) -> dict[str, Any]:
+    from aim_migrate import operations  # noqa: PLC0415
+
+    timeout = inv.args.timeout if inv.args.timeout is not None else inv.config.wait_timeout
+    with inv.database() as target:
+        ready = operations.wait(inv.config, target, inv.log, timeout)
+    return {"ready": len(ready)}
+
+
+def _wait_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=_duration,
+        default=None,
+        metavar="D",
+        help="give up (exit 5) after this long, e.g. 10m [AIM_WAIT_TIMEOUT, default 10m]",
+    )
+
+
+def _duration(text: str) -> float:
+    from aim_migrate.config import parse_duration  # noqa: PLC0415
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def run_history(inv: Invocation) -> dict[str, Any]:
     from aim_migrate import operations, report  # noqa: PLC0415
 
@@ -379,6 +411,13 @@ COMMANDS: tuple[Command, ...] = (
         _down_options,
         run_down,
         reports_with="--dry-run",
+    ),
+    Command(
+        "wait",
+        "wait until this image's pre-deploy migrations are applied",
+        "wait (read-only, no lock) until every pre-deploy migration is applied; exit 5 on timeout",
+        _wait_options,
+        run_wait,
     ),
     Command(
         "history",

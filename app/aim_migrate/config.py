@@ -97,6 +97,16 @@ def parse_log_level(text: str) -> str:
     return text.lower()
 
 
+PHASES = ("all", "pre-deploy")
+
+
+def parse_phase(text: str) -> str:
+    value = text.strip().lower()
+    if value not in PHASES:
+        raise ValueError("expected all or pre-deploy")
+    return value
+
+
 def parse_labels(text: str) -> tuple[tuple[str, str], ...]:
     """'namespace=prod,release=aim' -> (("namespace", "prod"), ("release", "aim"))."""
     pairs = []
@@ -342,6 +352,23 @@ OPTIONS: tuple[Option, ...] = (
         "used unless asked for.",
         is_flag=True,
     ),
+    Option(
+        "phase",
+        "--phase",
+        "AIM_PHASE",
+        parse_phase,
+        "all",
+        "pre-deploy: apply only what the old code tolerates (skip post-deploy migrations), for "
+        "the pre-upgrade hook; all: everything pending, in order.",
+    ),
+    Option(
+        "wait_timeout",
+        "--wait-timeout",
+        "AIM_WAIT_TIMEOUT",
+        parse_duration,
+        600.0,
+        "wait: how long to wait for the pre-deploy migrations before exiting 5.",
+    ),
 )
 
 
@@ -373,6 +400,8 @@ class Config(NamedTuple):
     pushgateway_timeout: float
     metrics_required: bool
     embedded: bool
+    phase: str
+    wait_timeout: float
 
     @property
     def lock_key_name(self) -> str:

@@ -78,6 +78,13 @@ class LockTimeoutError(AimError):
     event = "lock.timeout"
 
 
+class WaitTimeoutError(AimError):
+    """`aim-migrate wait` gave up: the schema this image needs is not there yet."""
+
+    exit_code = ExitCode.LOCK_TIMEOUT
+    event = "wait.timeout"
+
+
 class Interrupted(KeyboardInterrupt):
     """Raised from the signal handler; a KeyboardInterrupt so psycopg cancels the running query."""
 

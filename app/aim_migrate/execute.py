@@ -12,10 +12,17 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from aim_migrate import autocommit, history
+from aim_migrate import autocommit, batched, history
 from aim_migrate.errors import MigrationError
 from aim_migrate.history import Record
-from aim_migrate.plan import STEP_APPLY, STEP_AUTOCOMMIT, STEP_BASELINE, STEP_CONVERT, Step
+from aim_migrate.plan import (
+    STEP_APPLY,
+    STEP_AUTOCOMMIT,
+    STEP_BASELINE,
+    STEP_BATCHED,
+    STEP_CONVERT,
+    Step,
+)
 from aim_migrate.retry import retrying
 from aim_migrate.work import ms_since
 
@@ -33,6 +40,9 @@ def execute(work: Work, plan: Plan) -> Progress:
         elif step.kind == STEP_AUTOCOMMIT:
             assert step.migration is not None
             _apply_autocommit(work, step.migration)
+        elif step.kind == STEP_BATCHED:
+            assert step.migration is not None
+            batched.apply(work, step.migration, _record(step.migration, None, history.STARTED))
         elif step.kind == STEP_BASELINE:
             _apply_baseline(work, plan)
         elif step.kind == STEP_CONVERT:
@@ -109,7 +119,14 @@ def _apply_baseline(work: Work, plan: Plan) -> None:
                 duration_ms,
             )
         ] + [
-            Record(m.name, m.number, m.description, history.CONTAINED, m.file.checksum)
+            Record(
+                m.name,
+                m.number,
+                m.description,
+                history.CONTAINED,
+                m.file.checksum,
+                phase=m.phase,
+            )
             for m in plan.contained
         ]
         work.write(records)
@@ -194,5 +211,12 @@ def _applied(work: Work, migration: Migration, duration_ms: int, **fields: objec
 
 def _record(m: Migration, duration_ms: int | None, status: str = history.APPLIED) -> Record:
     return Record(
-        m.name, m.number, m.description, history.INCREMENTAL, m.file.checksum, duration_ms, status
+        m.name,
+        m.number,
+        m.description,
+        history.INCREMENTAL,
+        m.file.checksum,
+        duration_ms,
+        status,
+        m.phase,
     )

@@ -50,7 +50,9 @@ class Guard:
         sql_file: SqlFile,
         transactional: bool,
         reverting: bool,
+        batched: bool = False,
     ) -> None:
+        self._batched = batched
         self._conn = conn
         self._name = name
         self._file = sql_file
@@ -62,7 +64,7 @@ class Guard:
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         if isinstance(exc, StatementFailed):
-            error = describe(self._name, exc, self._transactional, self._reverting)
+            error = describe(self._name, exc, self._transactional, self._reverting, self._batched)
             if isinstance(exc.error, pg_errors.LockNotAvailable):
                 raise LockRetry(error) from None
             if self._conn.broken or self._conn.closed:
@@ -85,7 +87,11 @@ class Guard:
 
 
 def describe(
-    name: str, failure: StatementFailed, transactional: bool, reverting: bool = False
+    name: str,
+    failure: StatementFailed,
+    transactional: bool,
+    reverting: bool = False,
+    batched: bool = False,
 ) -> MigrationError:
     """file:line:column, SQLSTATE and the server's message, mapped onto the file."""
     diag = failure.error.diag
@@ -106,6 +112,12 @@ def describe(
             "The database user lacks a privilege this statement needs (it was rolled back). "
             "Run migrations as the role that owns the schema, or grant it what the README's "
             "'Privileges' section lists."
+        )
+    elif batched:
+        hint = (
+            "This batch was rolled back; earlier batches stay committed, and the migration "
+            "stays recorded as failed. Fix the cause and re-run: it resumes with the rows still "
+            "to do (its statement selects only those)."
         )
     elif transactional:
         hint = (

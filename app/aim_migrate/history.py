@@ -30,6 +30,7 @@ COLUMNS: dict[str, str] = {
     "applied_by": "text",
     "duration_ms": "integer",
     "reason": "text",
+    "phase": "text",  # pre-deploy or post-deploy (NULL: the baseline, older rows)
 }
 
 # Tracks: how a version came to be recorded.
@@ -57,6 +58,7 @@ class HistoryRow(NamedTuple):
     applied_by: str | None = None
     duration_ms: int | None = None
     reason: str | None = None
+    phase: str | None = None
 
     @property
     def name(self) -> str:
@@ -74,6 +76,7 @@ class Record(NamedTuple):
     checksum: str
     duration_ms: int | None = None
     status: str = APPLIED
+    phase: str | None = None
 
 
 class Table(NamedTuple):
@@ -173,11 +176,12 @@ def write(conn: Connection[TupleRow], table: Table, records: list[Record], by: s
             """
             INSERT INTO {} AS h
                 (version, version_number, description, track, checksum, status,
-                 duration_ms, applied_by, applied_at)
-            SELECT v, n, d, t, c, s, ms, current_user || '@' || %s, now()
+                 duration_ms, phase, applied_by, applied_at)
+            SELECT v, n, d, t, c, s, ms, p, current_user || '@' || %s, now()
             FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[],
-                        %s::text[], %s::int[]) AS r(v, n, d, t, c, s, ms)
+                        %s::text[], %s::int[], %s::text[]) AS r(v, n, d, t, c, s, ms, p)
             ON CONFLICT (version) DO UPDATE SET
+                phase = EXCLUDED.phase,
                 version_number = EXCLUDED.version_number,
                 description = EXCLUDED.description,
                 track = EXCLUDED.track,
@@ -200,6 +204,7 @@ def write(conn: Connection[TupleRow], table: Table, records: list[Record], by: s
             [r.checksum for r in records],
             [r.status for r in records],
             [r.duration_ms for r in records],
+            [r.phase for r in records],
         ),
     )
     written = {row[0] for row in cursor}

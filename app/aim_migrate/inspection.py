@@ -130,7 +130,7 @@ WITH files AS (
     -- Every column is named so that an older table shape fails here and takes the full path.
     SELECT CASE WHEN version LIKE '%%.up' THEN left(version, -3) ELSE version END AS name,
            checksum, status, track, version_number, description, applied_by, duration_ms,
-           reason, applied_at
+           reason, applied_at, phase
       FROM {table}
 )
 -- One pass (a hash full join) over files and history.

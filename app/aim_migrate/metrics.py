@@ -32,6 +32,7 @@ class RunReport:
     schema_version: int | None = None
     lock_wait_s: float | None = None
     database: str | None = None
+    batched_rows: int | None = None
 
 
 def grouping_key(config: Config, database: str | None) -> dict[str, str]:
@@ -74,6 +75,11 @@ def push(config: Config, report: RunReport, log: Logger) -> bool:
     gauge("schema_version", "Highest migration version the database holds.", report.schema_version)
     gauge(
         "lock_wait_seconds", "Time the last run waited for the advisory lock.", report.lock_wait_s
+    )
+    gauge(
+        "last_run_batched_rows",
+        "Rows changed by batched migrations (backfills) in the last run.",
+        report.batched_rows,
     )
     if success:
         gauge(

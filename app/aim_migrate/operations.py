@@ -36,7 +36,7 @@ def mark_baseline(config: Config, target: Target, log: Logger, version: int) -> 
         state = inspect(conn, table, target.sentinel)
         present = {row.name for row in state.rows}
         records = [
-            Record(m.name, m.number, m.description, history.MARKED, m.file.checksum)
+            Record(m.name, m.number, m.description, history.MARKED, m.file.checksum, phase=m.phase)
             for m in source.migrations
             if m.number <= version and m.name not in present
         ]
@@ -157,3 +157,49 @@ def history_rows(config: Config, target: Target, log: Logger) -> tuple[history.H
             f"{state.foreign.version}); the next migrate adopts it, with a row per migration.",
         )
     return state.rows
+
+
+def wait(config: Config, target: Target, log: Logger, timeout: float) -> list[str]:
+    """`aim-migrate wait`: poll, read-only and without the lock, until every pre-deploy
+    migration this image ships is recorded as applied; returns them. What an application pod's
+    init container runs: it needs only SELECT on the history table, no DDL rights."""
+    import time  # noqa: PLC0415
+
+    from aim_migrate.errors import WaitTimeoutError  # noqa: PLC0415
+    from aim_migrate.plan import check_checksums  # noqa: PLC0415
+    from aim_migrate.source import PRE_DEPLOY  # noqa: PLC0415
+
+    source = load_source(config)
+    needed = [m for m in source.migrations if m.phase == PRE_DEPLOY]
+    started = time.monotonic()
+    next_report = started
+    with session(target, config, log) as conn:
+        while True:
+            state = inspect(conn, target.table, target.sentinel)
+            if state.foreign is not None:  # golang-migrate's table, not adopted yet
+                done = {
+                    m.name for m in source.migrations if m.number <= (state.foreign.version or -1)
+                }
+            else:
+                check_checksums(list(state.rows), source.by_name())  # another schema: fail now
+                done = {row.name for row in state.rows if row.status == history.APPLIED}
+            missing = [m.name for m in needed if m.name not in done]
+            waited = time.monotonic() - started
+            if not missing:
+                log.info("wait.ready", waited_s=round(waited, 3), migrations=len(needed))
+                return [m.name for m in needed]
+            if waited >= timeout:
+                raise WaitTimeoutError(
+                    f"After {timeout:g}s, {len(missing)} pre-deploy migration(s) this image "
+                    f"needs are still not applied: {', '.join(missing[:10])}"
+                    + (f" and {len(missing) - 10} more." if len(missing) > 10 else "."),
+                    hint="Check the migration Job (kubectl logs job/<release>-aim-migrate): it "
+                    "runs 'aim-migrate migrate --phase pre-deploy' before the new pods start. "
+                    "Raise AIM_WAIT_TIMEOUT if migrations legitimately take longer.",
+                    missing=missing,
+                    waited_s=round(waited, 3),
+                )
+            if time.monotonic() >= next_report:
+                log.info("wait.waiting", missing=missing[:10], pending=len(missing))
+                next_report = time.monotonic() + 10.0
+            time.sleep(min(1.0, max(0.0, timeout - waited)))

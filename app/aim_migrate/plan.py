@@ -14,9 +14,18 @@ import re
 from typing import NamedTuple
 
 from aim_migrate.errors import MigrationError, ValidationError
-from aim_migrate.history import APPLIED, BASELINE, LEGACY, REVERTING, HistoryRow, Record
+from aim_migrate.history import (
+    APPLIED,
+    BASELINE,
+    FAILED,
+    LEGACY,
+    REVERTING,
+    STARTED,
+    HistoryRow,
+    Record,
+)
 from aim_migrate.inspection import DatabaseState, ForeignHistory
-from aim_migrate.source import Baseline, Migration, MigrationSet, Notice
+from aim_migrate.source import POST_DEPLOY, Baseline, Migration, MigrationSet, Notice
 
 _BASELINE_ROW = re.compile(r"V\d+__.+")
 _INCREMENTAL_ROW = re.compile(r"([0-9]+)[_-].+")
@@ -33,6 +42,7 @@ STEP_PREPARE = "prepare-history"  # create or upgrade the history table, adopt o
 STEP_BASELINE = "baseline"  # the baseline, its history rows and (fresh) the history table
 STEP_APPLY = "apply"  # one transactional migration and its history row
 STEP_AUTOCOMMIT = "apply-autocommit"  # one no-transaction migration
+STEP_BATCHED = "apply-batched"  # one batched migration: its statement until no row changes
 
 
 class Step(NamedTuple):
@@ -41,9 +51,16 @@ class Step(NamedTuple):
     creates_history: bool = False  # this step's transaction creates the history table
 
 
+PHASE_ALL = "all"
+PHASE_PRE_DEPLOY = "pre-deploy"
+
+
 class PlanOptions(NamedTuple):
     out_of_order: bool = False
     target: int | None = None  # apply nothing above this version
+    # pre-deploy: leave post-deploy migrations for after the rollout (an existing database
+    # only: on a fresh one no old code runs, so everything is applied).
+    phase: str = PHASE_ALL
 
 
 class Plan(NamedTuple):
@@ -60,6 +77,8 @@ class Plan(NamedTuple):
     unfinished: tuple[HistoryRow, ...] = ()
     # Another tool's history table to convert to ours first (its rows are in `applied`).
     convert: ForeignHistory | None = None
+    # Pending post-deploy migrations a pre-deploy run leaves for after the rollout.
+    deferred: tuple[Migration, ...] = ()
 
     @property
     def is_noop(self) -> bool:
@@ -94,7 +113,7 @@ class Plan(NamedTuple):
             else:
                 if not ready:
                     steps.append(Step(STEP_PREPARE))
-                steps.append(Step(STEP_AUTOCOMMIT, m))
+                steps.append(Step(STEP_BATCHED if m.file.batched else STEP_AUTOCOMMIT, m))
             ready = True
         return tuple(steps)
 
@@ -179,7 +198,10 @@ def _plan_foreign(
         )
         for m in adopted
     )
-    pending = tuple(m for m in source.migrations if m.number > foreign.version)
+    pending, deferred = _within_phase(
+        _within_target(tuple(m for m in source.migrations if m.number > foreign.version), options),
+        options,
+    )
     notice = Notice(
         "history.foreign",
         f"The history table is golang-migrate's, at version {foreign.version}: "
@@ -191,12 +213,13 @@ def _plan_foreign(
         TRACK_INCREMENTAL,
         None,
         (),
-        _within_target(pending, options),
+        pending,
         rows,
         (),
         True,
         (*source.notices, notice),
         convert=foreign,
+        deferred=deferred,
     )
 
 
@@ -223,7 +246,16 @@ def _plan_existing(
     source: MigrationSet, state: DatabaseState, options: PlanOptions, locked: bool
 ) -> Plan:
     files = source.by_name()
-    unfinished = tuple(row for row in state.rows if row.status != APPLIED)
+    # A batched migration that stopped halfway resumes: its statement is idempotent by
+    # construction, and the rows it already changed are simply not selected again.
+    resumable = {
+        row.name
+        for row in state.rows
+        if row.status in (STARTED, FAILED) and row.name in files and files[row.name].file.batched
+    }
+    unfinished = tuple(
+        row for row in state.rows if row.status != APPLIED and row.name not in resumable
+    )
     if unfinished and locked:
         raise unfinished_error(unfinished[0].version, unfinished[0].status)
 
@@ -263,12 +295,16 @@ def _plan_existing(
             )
         )
 
-    pending = tuple(m for m in source.migrations if m.name not in applied_names)
+    pending = tuple(
+        m for m in source.migrations if m.name not in applied_names or m.name in resumable
+    )
     # Only rows that match a file count: a deleted file or a `.down` row the original runner
     # recorded says nothing about the order of the files we have.
     newest = max((row_key(row) for row in incremental_rows if row.name in files), default=None)
     if newest is not None and not options.out_of_order:
-        late = [m for m in pending if m.sort_key < newest]
+        # A post-deploy migration waits for the rollout by design, so pre-deploy ones numbered
+        # after it may be applied first: that is not out of order.
+        late = [m for m in pending if m.sort_key < newest and m.phase != POST_DEPLOY]
         if late:
             names = ", ".join(m.name for m in late)
             raise ValidationError(
@@ -292,16 +328,30 @@ def _plan_existing(
         for row in incremental_rows
         if row.checksum is None and row.name in files
     )
+    chosen, deferred = _within_phase(_within_target(pending, options), options)
     return Plan(
         TRACK_INCREMENTAL,
         None,
         (),
-        _within_target(pending, options),
+        chosen,
         state.rows,
         adopt,
         state.history_needs_upgrade,
         tuple(notices),
         unfinished,
+        deferred=deferred,
+    )
+
+
+def _within_phase(
+    pending: tuple[Migration, ...], options: PlanOptions
+) -> tuple[tuple[Migration, ...], tuple[Migration, ...]]:
+    """(to apply now, deferred to the post-deploy phase)."""
+    if options.phase != PHASE_PRE_DEPLOY:
+        return pending, ()
+    return (
+        tuple(m for m in pending if m.phase != POST_DEPLOY),
+        tuple(m for m in pending if m.phase == POST_DEPLOY),
     )
 
 

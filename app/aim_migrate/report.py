@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from aim_migrate.history import HistoryRow
 from aim_migrate.plan import TRACK_BASELINE, TRACK_CHAIN, Plan, row_key
+from aim_migrate.source import PRE_DEPLOY
 
 if TYPE_CHECKING:
     from aim_migrate.catalog import Difference
     from aim_migrate.rollback import Revert
+    from aim_migrate.source import Migration
 
 _TRACKS = {
     TRACK_BASELINE: "fresh database: consolidated baseline, then newer incrementals",
@@ -39,8 +41,13 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "version": m.number,
                 "file": str(m.file.path),
                 "transactional": m.transactional,
+                "phase": m.phase,
+                "batched": m.file.batched,
             }
             for m in plan.pending
+        ],
+        "deferred": [
+            {"name": m.name, "version": m.number, "phase": m.phase} for m in plan.deferred
         ],
         "applied": [
             {
@@ -51,6 +58,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "applied_at": row.applied_at.isoformat() if row.applied_at else None,
                 "applied_by": row.applied_by,
                 "duration_ms": row.duration_ms,
+                "phase": row.phase,
             }
             for row in plan.applied
         ],
@@ -77,8 +85,12 @@ def render_plan(plan: Plan, command: str, *, as_json: bool) -> str:
         )
     lines.append(f"pending:  {len(plan.pending)}")
     for m in plan.pending:
-        mode = "" if m.transactional else "  [no transaction]"
-        lines.append(f"  {m.file.path.name}{mode}")
+        lines.append(f"  {m.file.path.name}{_marks(m)}")
+    if plan.deferred:
+        lines.append(
+            f"deferred: {len(plan.deferred)} post-deploy (for 'migrate' after the rollout)"
+        )
+        lines.extend(f"  {m.file.path.name}{_marks(m)}" for m in plan.deferred)
     for row in plan.unfinished:
         lines.append(
             f"unfinished: {row.version} ({row.status}): a non-transactional migration that "
@@ -89,6 +101,15 @@ def render_plan(plan: Plan, command: str, *, as_json: bool) -> str:
     for notice in plan.notices:
         lines.append(f"warning:  {notice.message}")
     return "\n".join(lines) + "\n"
+
+
+def _marks(m: Migration) -> str:
+    marks = [m.phase] if m.phase != PRE_DEPLOY else []
+    if m.file.batched:
+        marks.append("batched")
+    elif not m.transactional:
+        marks.append("no transaction")
+    return "".join(f"  [{mark}]" for mark in marks)
 
 
 def render_validation(result: dict[str, Any], *, as_json: bool) -> str:
@@ -156,17 +177,21 @@ def render_history(rows: tuple[HistoryRow, ...], *, as_json: bool) -> str:
             "applied_at": r.applied_at.isoformat() if r.applied_at else None,
             "applied_by": r.applied_by,
             "duration_ms": r.duration_ms,
+            "phase": r.phase,
             "reason": r.reason,
         }
         for r in sorted(rows, key=row_key)
     ]
     if as_json:
         return json.dumps(records, indent=2) + "\n"
-    header = f"{'version':40} {'track':11} {'status':8} {'applied_at':26} {'by':24} ms  reason"
+    header = (
+        f"{'version':40} {'track':11} {'phase':11} {'status':9} {'applied_at':26} {'by':24} "
+        "ms  reason"
+    )
     lines = [header]
     for r in records:
         lines.append(
-            f"{r['version']:40} {r['track'] or '':11} {r['status']:8} "
+            f"{r['version']:40} {r['track'] or '':11} {r['phase'] or '':11} {r['status']:9} "
             f"{(r['applied_at'] or '')[:26]:26} {(r['applied_by'] or '')[:24]:24} "
             f"{r['duration_ms'] if r['duration_ms'] is not None else '':>3} {r['reason'] or ''}"
         )

@@ -35,7 +35,16 @@ if TYPE_CHECKING:
 class Outcome:
     """What a run did (a plain class: imported on every pod start)."""
 
-    __slots__ = ("applied", "current_version", "lock_wait_s", "pending", "recorded", "track")
+    __slots__ = (
+        "applied",
+        "batched_rows",
+        "current_version",
+        "deferred",
+        "lock_wait_s",
+        "pending",
+        "recorded",
+        "track",
+    )
 
     def __init__(
         self,
@@ -49,6 +58,8 @@ class Outcome:
         self.pending = 0
         self.current_version = current_version
         self.lock_wait_s = 0.0
+        self.batched_rows = 0
+        self.deferred = 0  # post-deploy migrations a pre-deploy run left for later
 
 
 def load_source(config: Config) -> files.MigrationSet:
@@ -112,7 +123,11 @@ def _migrate(
         if first.is_noop:
             _report(first.notices, log)
             log.info(
-                "db.detected", track=first.track, pending=0, current_version=outcome.current_version
+                "db.detected",
+                track=first.track,
+                pending=0,
+                current_version=outcome.current_version,
+                **({"deferred": [m.name for m in first.deferred]} if first.deferred else {}),
             )
             return
         statements = preflight(first)  # bad files fail here, before the lock and any change
@@ -134,6 +149,7 @@ def _migrate(
                 pending=len(final.pending),
                 baseline=final.baseline.name if final.baseline else None,
                 current_version=outcome.current_version,
+                **({"deferred": [m.name for m in final.deferred]} if final.deferred else {}),
             )
             statements = preflight(final, statements)
             if lock is None:  # changed meanwhile: now needs the session lock it lacks
@@ -153,6 +169,7 @@ def _migrate(
                 outcome.applied = work.progress.applied
                 outcome.recorded = work.progress.recorded
                 outcome.lock_wait_s += work.progress.lock_wait_s
+                outcome.batched_rows = work.progress.batched_rows
                 finished = set(outcome.applied) | set(work.progress.skipped)
                 outcome.pending = len({m.name for m in final.pending} - finished)
             outcome.current_version = final.version_after
@@ -183,6 +200,7 @@ def preflight(p: Plan, done: files.Statements | None = None) -> files.Statements
 def _fill(outcome: Outcome, p: Plan) -> None:
     outcome.track = p.track
     outcome.pending = len(p.pending)
+    outcome.deferred = len(p.deferred)
     outcome.current_version = p.version_now
 
 

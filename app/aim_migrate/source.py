@@ -38,7 +38,11 @@ MAX_VERSION = 2**63 - 1  # the history's version_number is a bigint
 _BOM = "\ufeff"
 _DIRECTIVE = re.compile(r"--\s*aim-migrate\s*:(.*)")
 _BASELINE_DIRECTIVES = {"baseline-version"}
-_MIGRATION_DIRECTIVES = {"no-transaction"}
+_MIGRATION_DIRECTIVES = {"no-transaction", "post-deploy", "batched", "batch-pause"}
+_VALUED_DIRECTIVES = {"baseline-version", "batch-pause"}
+PRE_DEPLOY = "pre-deploy"
+POST_DEPLOY = "post-deploy"
+_DML = {"UPDATE", "DELETE", "INSERT", "WITH", "MERGE"}
 _DOWN_DIRECTIVES = {"data-loss", "no-transaction"}
 
 
@@ -55,7 +59,12 @@ class SqlFile(NamedTuple):
 
     @property
     def transactional(self) -> bool:
-        return "no-transaction" not in self.directives
+        return "no-transaction" not in self.directives and "batched" not in self.directives
+
+    @property
+    def batched(self) -> bool:
+        """One bounded DML statement, run again and again until it changes no row."""
+        return "batched" in self.directives
 
 
 class Migration(NamedTuple):
@@ -68,6 +77,11 @@ class Migration(NamedTuple):
     @property
     def transactional(self) -> bool:
         return self.file.transactional
+
+    @property
+    def phase(self) -> str:
+        """pre-deploy (runs before the new pods start) unless marked post-deploy."""
+        return POST_DEPLOY if "post-deploy" in self.file.directives else PRE_DEPLOY
 
     @property
     def sort_key(self) -> tuple[int, str]:
@@ -395,13 +409,44 @@ def _check_directives(sql_file: SqlFile, allowed: set[str]) -> None:
                 file=str(sql_file.path),
                 line=line,
             )
-        if key != "baseline-version" and value:
+        if key not in _VALUED_DIRECTIVES and value:
             raise ValidationError(
                 f"{sql_file.path.name}:{line}: directive {key!r} takes no value.",
                 hint=f"Write '-- aim-migrate: {key}'.",
                 file=str(sql_file.path),
                 line=line,
             )
+    _check_batch_pause(sql_file)
+
+
+def _check_batch_pause(sql_file: SqlFile) -> None:
+    if "batch-pause" not in sql_file.directives:
+        return
+    from aim_migrate.config import parse_duration  # noqa: PLC0415 - only for batched files
+
+    value, line = sql_file.directives["batch-pause"]
+    problem = None if "batched" in sql_file.directives else "goes with 'batched'"
+    if problem is None:
+        try:
+            parse_duration(value)
+        except ValueError:
+            problem = f"needs a duration such as 100ms, not {value!r}"
+    if problem is not None:
+        raise ValidationError(
+            f"{sql_file.path.name}:{line}: directive 'batch-pause' {problem}.",
+            hint="Write '-- aim-migrate: batched' and '-- aim-migrate: batch-pause=100ms'.",
+            file=str(sql_file.path),
+            line=line,
+        )
+
+
+def batch_pause(sql_file: SqlFile) -> float:
+    """Seconds to sleep between two batches of a batched file (0: none)."""
+    if "batch-pause" not in sql_file.directives:
+        return 0.0
+    from aim_migrate.config import parse_duration  # noqa: PLC0415
+
+    return parse_duration(sql_file.directives["batch-pause"][0])
 
 
 def _duplicate_numbers(migrations: tuple[Migration, ...]) -> list[Notice]:
@@ -529,7 +574,32 @@ def statements(sql_file: SqlFile, *, transactional: bool) -> list[Statement]:
             file=str(sql_file.path),
         )
     refuse(found)
+    if sql_file.batched:
+        _check_batched(sql_file, found)
     return found
+
+
+def _check_batched(sql_file: SqlFile, found: list[Statement]) -> None:
+    """A batched file is run again and again until it changes no row: one DML statement that
+    handles a bounded batch (a LIMIT), so each run is a short transaction."""
+    name = sql_file.path.name
+    problem = None
+    if len(found) != 1:
+        problem = f"holds {len(found)} statements; a batched file holds exactly one"
+    elif found[0].words[:1] and found[0].words[0] not in _DML:
+        problem = f"its statement is {found[0].words[0]}, not UPDATE, DELETE or INSERT"
+    elif not found[0].has_keyword("LIMIT"):
+        problem = "its statement has no LIMIT, so one run could change the whole table at once"
+    if problem is not None:
+        line = found[1].line if len(found) > 1 else found[0].line
+        raise ValidationError(
+            f"{name}:{line}: batched migration {problem}.",
+            hint="Write one statement that changes a bounded batch and nothing once done, e.g. "
+            "UPDATE t SET new = old WHERE id IN (SELECT id FROM t WHERE new IS NULL LIMIT "
+            "1000); it is repeated until it changes no row.",
+            file=str(sql_file.path),
+            line=line,
+        )
 
 
 def _refusal(statement: Statement, transactional: bool) -> tuple[str, str] | None:
@@ -582,7 +652,10 @@ _TEMPLATE = """\
 -- Purpose: <why this change is needed, in a sentence or two>
 --
 -- Applied once, in its own transaction, and immutable after that (its checksum is kept).
--- Add '-- aim-migrate: no-transaction' above for CREATE INDEX CONCURRENTLY and friends.
+-- Directives (a line each, above the first statement):
+--   '-- aim-migrate: no-transaction'  for CREATE INDEX CONCURRENTLY and friends;
+--   '-- aim-migrate: post-deploy'     for what only the new code tolerates (DROP COLUMN ...);
+--   '-- aim-migrate: batched'         for one bounded UPDATE repeated until it changes no row.
 -- Then make the same change in the baseline, set its baseline-version={number}, and run
 -- 'aim-migrate verify'.
 

@@ -143,6 +143,15 @@ class Statement(NamedTuple):
             return 0
         return next((b for kind, b, _ in _lexemes_of(self.text) if kind == "backslash"), None)
 
+    def has_keyword(self, keyword: str) -> bool:
+        """Whether `keyword` (upper case) appears as a word outside quotes and comments."""
+        if keyword.lower() not in self.text.lower():
+            return False
+        return any(
+            kind == "word" and self.text[begin:end].upper() == keyword
+            for kind, begin, end in _lexemes_of(self.text)
+        )
+
     @property
     def client_copy(self) -> str | None:
         """`FROM STDIN` or `TO STDOUT` of a COPY, which needs a client that streams the rows."""

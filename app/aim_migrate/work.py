@@ -42,6 +42,7 @@ class Progress:
     recorded: list[str] = field(default_factory=list)  # contained in the baseline, not run
     skipped: list[str] = field(default_factory=list)  # done by another runner meanwhile
     lock_wait_s: float = 0.0
+    batched_rows: int = 0  # rows changed by batched migrations
 
 
 class Work:
@@ -84,10 +85,11 @@ class Work:
     def reset(self) -> None:
         reset_session(self.conn, session_lock=self.session_pid is not None)
 
-    def still_pending(self, name: str) -> bool:
-        """Under the step's lock: not recorded yet. Recorded by another runner: skip it."""
+    def still_pending(self, name: str, *, resumable: bool = False) -> bool:
+        """Under the step's lock: not recorded yet (or, `resumable`, recorded as unfinished).
+        Recorded as applied by another runner: skip it."""
         status = history.statuses(self.conn, self.table, [name]).get(name)
-        if status is None:
+        if status is None or (resumable and status in (history.STARTED, history.FAILED)):
             return True
         if status != history.APPLIED:
             raise unfinished_error(name, status)
@@ -122,16 +124,25 @@ class Work:
 
     def execute(self, sql_file: SqlFile, statements: list[Statement]) -> None:
         for statement in statements:
-            try:
-                # Sent as written: no parameters, so '%' and friends reach the server untouched.
-                self.conn.execute(statement.text.encode("utf-8"))
-            except psycopg.Error as exc:
-                raise StatementFailed(exc, sql_file, statement) from None
+            # Sent as written: no parameters, so '%' and friends reach the server untouched.
+            self.execute_one(sql_file, statement)
+
+    def execute_one(self, sql_file: SqlFile, statement: Statement) -> psycopg.Cursor[TupleRow]:
+        """One statement, as written; its cursor (rowcount) for the caller."""
+        try:
+            return self.conn.execute(statement.text.encode("utf-8"))
+        except psycopg.Error as exc:
+            raise StatementFailed(exc, sql_file, statement) from None
 
     def guard(
-        self, name: str, sql_file: SqlFile, transactional: bool = True, reverting: bool = False
+        self,
+        name: str,
+        sql_file: SqlFile,
+        transactional: bool = True,
+        reverting: bool = False,
+        batched: bool = False,
     ) -> Guard:
-        return Guard(self.conn, name, sql_file, transactional, reverting)
+        return Guard(self.conn, name, sql_file, transactional, reverting, batched)
 
     @property
     def usable(self) -> bool:
