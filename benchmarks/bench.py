@@ -17,7 +17,9 @@ import json
 import math
 import os
 import platform
+import random
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -52,7 +54,11 @@ PG_USER = os.environ.get("BENCH_PGUSER", "postgres")
 DB_PREFIX = "aimbench_"
 RUN_TIMEOUT_S = float(os.environ.get("BENCH_RUN_TIMEOUT", "900"))
 
-WORKLOADS = ("noop", "fresh", "scale", "concurrent", "importtime")
+WORKLOADS = ("noop", "fresh", "scale", "concurrent", "backfill", "fanout", "importtime")
+# Run only when named (`benchmarks/run fanout`, or `all fanout` for a full report with it):
+# fanout adds 5 to 6.5 minutes, which would take a full run past 25.
+OPT_IN = ("fanout",)
+DEFAULT_WORKLOADS = tuple(w for w in WORKLOADS if w not in OPT_IN)
 # Tables that hold a tool's own bookkeeping, not the schema under test.
 HISTORY_TABLES = ("schema_migrations", "pgmigrations", "yoyo_lock")
 
@@ -328,6 +334,7 @@ class Outcome:
     ok: bool
     seconds: float
     detail: str = ""
+    extra: dict[str, float] | None = None  # e.g. the probe's statistics for this run
 
 
 @dataclass
@@ -339,6 +346,9 @@ class Phase:
     verify: Callable[[str], str | None] | None = None
     runners: int = 1  # >1: that many processes at once, wall time until all have exited
     noop: bool = False  # may be repeated on the same database when the job is capped
+    probe: Callable[[str], Probe | CpuMeter] | None = None  # runs beside the timed command
+    # reads the command's stdout log after a successful run: (problem or None, extra stats)
+    log_check: Callable[[Path], tuple[str | None, dict[str, float]]] | None = None
 
 
 @dataclass
@@ -349,6 +359,7 @@ class Job:
     reps_allowed: int = 0
     done: int = 0
     capped: bool = False
+    database: bool = True  # False: the job brings its own databases (fan-out); none per rep
 
 
 @dataclass
@@ -358,6 +369,7 @@ class Cell:
     samples: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     failed_seconds: list[float] = field(default_factory=list)
+    extras: list[dict[str, float]] = field(default_factory=list)  # one per sample, if any
     capped: bool = False
     per_db: int = 1
 
@@ -448,6 +460,246 @@ def run_once(argv: list[str], env: dict[str, str], stem: str) -> Outcome:
     return run_processes(argv, env, 1, stem)
 
 
+def plan_nodes(node: dict[str, object]) -> list[str]:
+    """The joins and scans of an EXPLAIN (FORMAT JSON) plan, in pre-order."""
+    kind = str(node.get("Node Type", "?"))
+    join = node.get("Join Type")
+    if join and join != "Inner" and kind.endswith("Join"):
+        kind = f"{kind[: -len('Join')]}{join} Join"  # Hash Join + Semi: Hash Semi Join
+    found = []
+    if (
+        "Join" in kind
+        or kind == "Nested Loop"
+        or (kind.endswith("Scan") and "Subquery" not in kind)
+    ):
+        target = node.get("Index Name") or node.get("Relation Name")
+        found.append(f"{kind} ({target})" if target else kind)
+    for child in node.get("Plans", []) or []:  # type: ignore[attr-defined]
+        found += plan_nodes(child)
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Backfill: a probe that plays the application while a timed command runs
+# --------------------------------------------------------------------------------------------
+
+BACKFILL_ROWS = 1_000_000
+PROBE_INTERVAL_S = 0.010
+PROBE_MAX_QUERIES = 200_000  # a bound only: at one per 10 ms that is over half an hour
+PROBE_SQL = "UPDATE items SET old = old WHERE id = %s"
+
+
+class Probe:
+    """An application's writes beside a timed command: on its own autocommit connection,
+    every ~10 ms, ``UPDATE items SET old = old WHERE id = <random id>`` (it needs the row
+    lock that a backfill holds on the rows it has changed until it commits), timing each
+    statement. Started before the command, stopped when it has exited; bounded in count
+    (PROBE_MAX_QUERIES) and time (the run time-out), and each statement by a
+    statement_timeout, so a command that dies holding locks cannot hang the harness.
+    """
+
+    def __init__(self, db: str, seed: int) -> None:
+        self.db = db
+        self.rng = random.Random(seed)  # noqa: S311 - which rows to probe, not a secret
+        self.latencies: list[float] = []
+        self.error = ""
+        self.stopping = threading.Event()
+        self.conn: psycopg.Connection[tuple[object, ...]] | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.conn = psycopg.connect(
+            host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=self.db, autocommit=True
+        )
+        timeout_ms = int((RUN_TIMEOUT_S + 60) * 1000)
+        self.conn.execute("SELECT set_config('statement_timeout', %s, false)", (str(timeout_ms),))
+        self.conn.execute(PROBE_SQL, (1,))  # connect and plan before the clock starts
+        self.thread = threading.Thread(target=self.loop, name="probe", daemon=True)
+        self.thread.start()
+
+    def loop(self) -> None:
+        assert self.conn is not None
+        deadline = time.perf_counter() + RUN_TIMEOUT_S + 60
+        try:
+            while not self.stopping.is_set() and len(self.latencies) < PROBE_MAX_QUERIES:
+                row = self.rng.randint(1, BACKFILL_ROWS)
+                start = time.perf_counter()
+                if start > deadline:
+                    break
+                self.conn.execute(PROBE_SQL, (row,))
+                self.latencies.append(time.perf_counter() - start)
+                # the next statement ~10 ms after this one started (at once after a long wait)
+                self.stopping.wait(max(0.0, start + PROBE_INTERVAL_S - time.perf_counter()))
+        except psycopg.Error as exc:
+            self.error = f"probe: {exc.__class__.__name__}: {str(exc).strip()[:200]}"
+
+    def stop(self) -> dict[str, float]:
+        """Stop after the statement in flight (it may still be waiting for a lock the command
+        held); return the statistics in milliseconds."""
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(60)
+            if self.thread.is_alive() and self.conn is not None:
+                self.conn.cancel_safe()
+                self.thread.join(10)
+        if self.conn is not None and not (self.thread and self.thread.is_alive()):
+            self.conn.close()
+        lat = sorted(self.latencies)
+        if not lat:
+            return {"queries": 0}
+        p99 = lat[max(0, math.ceil(0.99 * len(lat)) - 1)]
+        return {
+            "queries": len(lat),
+            "max_ms": lat[-1] * 1000,
+            "p99_ms": p99 * 1000,
+            "median_ms": statistics.median(lat) * 1000,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Fan-out: CPU use beside a timed command
+# --------------------------------------------------------------------------------------------
+
+FANOUT_TARGETS = 100
+FANOUT_PARALLEL = (1, 4, 8)
+FANOUT_NOOP_GOAL_S = 3.0  # goals, printed next to the numbers, not enforced
+FANOUT_SPEEDUP_GOAL = 1.8  # fresh fan-out at --parallel 4 against --parallel 1
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def proc_stat(pid: int | str) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (state, ppid, ...), or None."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rfind(")") + 2 :].split()
+
+
+def postmaster_pid(admin: psycopg.Connection[tuple[object, ...]]) -> int | None:
+    """The local server's postmaster (the parent of our admin backend), or None when the
+    server is not a process this machine's /proc shows (remote, another pid namespace)."""
+    row = admin.execute("SELECT pg_backend_pid()").fetchone()
+    fields = proc_stat(int(row[0])) if row else None  # type: ignore[call-overload]
+    if fields is None:
+        return None
+    parent = int(fields[1])
+    try:
+        comm = Path(f"/proc/{parent}/comm").read_text().strip()
+    except OSError:
+        return None
+    return parent if comm in ("postgres", "postmaster") else None
+
+
+class CpuMeter:
+    """CPU time used while a timed command runs, read from /proc before and after (no
+    sampling, so it costs nothing during the run):
+
+    - the PostgreSQL server: utime+stime of the postmaster and of its live children, plus the
+      postmaster's cutime+cstime, which holds every backend that exited and was reaped in
+      between (each target's connection is a backend of its own);
+    - the command (aim-migrate): this process's RUSAGE_CHILDREN, which grows only by the
+      children waited for in between, that is the timed command;
+    - the whole machine: busy jiffies from /proc/stat (everything but idle and iowait), so
+      other work on the machine shows.
+
+    Resolution: one clock tick (10 ms) per process read.
+    """
+
+    error = ""  # the interface of Probe: a meter cannot fail a run
+
+    def __init__(self, postmaster: int | None) -> None:
+        self.postmaster = postmaster
+        self.before: tuple[float, float | None, float, float] = (0.0, None, 0.0, 0.0)
+
+    def server_seconds(self) -> float | None:
+        if self.postmaster is None:
+            return None
+        own = proc_stat(self.postmaster)
+        if own is None:
+            return None
+        ticks = sum(int(own[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            fields = proc_stat(entry.name)
+            if fields and int(fields[1]) == self.postmaster:
+                ticks += sum(int(fields[i]) for i in (11, 12, 13, 14))
+        return ticks / CLK_TCK
+
+    @staticmethod
+    def machine_busy_seconds() -> float:
+        with open("/proc/stat") as fh:
+            values = [int(v) for v in fh.readline().split()[1:9]]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = values
+        return (user + nice + system + irq + softirq + steal) / CLK_TCK
+
+    @staticmethod
+    def client_seconds() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def sample(self) -> tuple[float, float | None, float, float]:
+        return (
+            time.perf_counter(),
+            self.server_seconds(),
+            self.client_seconds(),
+            self.machine_busy_seconds(),
+        )
+
+    def start(self) -> None:
+        self.before = self.sample()
+
+    def stop(self) -> dict[str, float]:
+        after = self.sample()
+        wall = after[0] - self.before[0]
+        out = {
+            "client_cpu_s": after[2] - self.before[2],
+            "machine_busy_s": after[3] - self.before[3],
+        }
+        if after[1] is not None and self.before[1] is not None:
+            out["server_cpu_s"] = after[1] - self.before[1]
+        if wall > 0:
+            out |= {f"{k[: -len('_s')]}_cores": v / wall for k, v in list(out.items())}
+        return out
+
+
+def fanout_log(path: Path, count: int) -> tuple[str | None, dict[str, float]]:
+    """Check aim-migrate's JSON log of a fan-out run: a ``fanout.finished`` event over
+    ``count`` targets with outcomes exactly {"ok": count}, and ``run.finished`` with exit 0."""
+    finished: dict[str, object] | None = None
+    run_finished: dict[str, object] | None = None
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError as exc:
+        return f"log: cannot read {path.name}: {exc.strerror}", {}
+    for line in lines:
+        if not line.startswith("{"):
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if record.get("event") == "fanout.finished":
+            finished = record
+        elif record.get("event") == "run.finished":
+            run_finished = record
+    if finished is None:
+        return "log: no fanout.finished event in the JSON log", {}
+    outcomes = finished.get("outcomes")
+    if outcomes != {"ok": count} or finished.get("targets") != count:
+        return (
+            f"log: fanout.finished over {finished.get('targets')} targets, outcomes "
+            f"{json.dumps(outcomes)}, expected {json.dumps({'ok': count})}",
+            {},
+        )
+    if run_finished is not None and run_finished.get("exit_code") != 0:
+        return f"log: run.finished exit_code {run_finished.get('exit_code')}", {}
+    duration = finished.get("duration_s")
+    extra = {"fanout_s": float(duration)} if isinstance(duration, int | float) else {}
+    return None, extra
+
+
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
@@ -509,20 +761,49 @@ class Bench:
 
     def execute(self, phase: Phase, db: str, stem: str) -> Outcome:
         argv, env = phase.build(db)
-        out = run_processes(argv, env, phase.runners, stem)
+        if phase.probe is None:
+            out = run_processes(argv, env, phase.runners, stem)
+        else:
+            probe = phase.probe(db)
+            try:
+                probe.start()
+            except psycopg.Error as exc:
+                probe.stop()
+                return Outcome(False, 0.0, f"probe did not start: {exc}")
+            try:
+                out = run_processes(argv, env, phase.runners, stem)
+            except BaseException:
+                probe.stop()
+                raise
+            out.extra = probe.stop()
+            if out.ok and probe.error:
+                out = Outcome(False, out.seconds, probe.error, out.extra)
+        if out.ok and phase.log_check is not None:
+            problem, extra = phase.log_check(LOGS / f"{stem}.out")
+            out.extra = (out.extra or {}) | extra
+            if problem:
+                out = Outcome(False, out.seconds, problem, out.extra)
         if out.ok and phase.verify is not None:
             problem = phase.verify(db)
             if problem:
-                out = Outcome(False, out.seconds, problem)
+                out = Outcome(False, out.seconds, problem, out.extra)
         return out
 
-    def run_jobs(self, jobs: list[Job], *, warmup: int) -> None:
+    def run_jobs(self, jobs: list[Job], *, warmup: int, capped: bool = False) -> None:
+        """Round-robin repetitions. ``capped``: a slow workload whose jobs are capped from
+        the start (at --capped-reps, or --reps if that is fewer), as if their first
+        repetition had taken over --cap-seconds."""
         reps = self.args.reps
+        if capped and self.args.capped_reps < reps:
+            reps = self.args.capped_reps
+        else:
+            capped = False
         for job in jobs:
             job.reps_allowed = reps
+            job.capped = capped
             for phase in job.phases:
                 if phase.table:
-                    self.cell(phase.table, job)
+                    self.cell(phase.table, job).capped = capped
         for rnd in range(warmup + reps):
             measuring = rnd >= warmup
             for job in jobs:
@@ -537,7 +818,7 @@ class Bench:
 
     def run_rep(self, job: Job, measuring: bool) -> None:
         """One repetition of a job on its own fresh database."""
-        db = self.dbs.create(slug(job.label)[:20])
+        db = self.dbs.create(slug(job.label)[:20]) if job.database else ""
         slowest = 0.0
         try:
             failed = ""
@@ -561,7 +842,8 @@ class Bench:
                             print(f"\n  warm-up of {job.label}: {out.detail}", file=sys.stderr)
                         break
         finally:
-            self.dbs.drop(db)
+            if db:
+                self.dbs.drop(db)
         if measuring:
             job.done += 1
         self.maybe_cap(job, slowest)
@@ -579,6 +861,8 @@ class Bench:
     def record(cell: Cell, out: Outcome, per_db: int) -> None:
         if out.ok:
             cell.samples.append(out.seconds)
+            if out.extra is not None:
+                cell.extras.append(out.extra)
         else:
             cell.failures.append(out.detail)
             cell.failed_seconds.append(out.seconds)
@@ -778,6 +1062,303 @@ class Bench:
             "default, `fail`, makes the losers exit non-zero by design); dbmate takes no lock.",
         ]
 
+    def workload_backfill(self) -> None:
+        """A batched backfill of 1,000,000 rows against one plain UPDATE of the same rows,
+        with a probe timing an application's row writes meanwhile."""
+        table = "backfill"
+        self.titles[table] = (
+            f"5. Backfill of {BACKFILL_ROWS:,} rows: batched migration vs one UPDATE, "
+            "with an application's writes meanwhile"
+        )
+        root = WORK / "backfill"
+        if root.exists():
+            shutil.rmtree(root)
+        root.mkdir(parents=True)
+        setup_sql = root / "setup.sql"
+        setup_sql.write_text(
+            "CREATE TABLE items (id int PRIMARY KEY, old text NOT NULL, new text);\n"
+            "INSERT INTO items (id, old) SELECT i, md5(i::text) "
+            f"FROM generate_series(1, {BACKFILL_ROWS}) AS i;\n"
+            "CREATE INDEX items_todo ON items (id) WHERE new IS NULL;\n"
+            "VACUUM ANALYZE items;\n"
+            "CHECKPOINT;\n"
+        )
+        placeholder = "-- creates nothing: 002 is what is measured\nSELECT 1;\n"
+        history_dir = root / "aim-history"  # 001 only: applied untimed, so 002 runs alone
+        history_dir.mkdir()
+        (history_dir / "001_placeholder.sql").write_text(placeholder)
+        batch_sizes = (1_000, 10_000)
+        batch_dirs: dict[int, Path] = {}
+        for size in batch_sizes:
+            mdir = root / f"aim-{size}"
+            mdir.mkdir()
+            (mdir / "001_placeholder.sql").write_text(placeholder)
+            (mdir / "002_backfill_items.sql").write_text(
+                "-- aim-migrate: batched\n"
+                "UPDATE items SET new = upper(old) WHERE id IN (SELECT id FROM items "
+                f"WHERE new IS NULL ORDER BY id LIMIT {size});\n"
+            )
+            batch_dirs[size] = mdir
+        single = "UPDATE items SET new = upper(old) WHERE new IS NULL"
+
+        setup = Phase(None, lambda db: psql_cmd(db, "-f", str(setup_sql)))
+        history = Phase(None, lambda db: aim_cmd(db, history_dir))
+
+        def probe(db: str) -> Probe:
+            return Probe(db, seed=13)  # the same row sequence in every run
+
+        def migrate(mdir: Path) -> Callable[[str], Command]:
+            return lambda db: aim_cmd(db, mdir)
+
+        jobs = [
+            Job(
+                f"aim-migrate batched ({size:,} rows per batch)",
+                "aim",
+                [
+                    history,
+                    setup,
+                    Phase(
+                        table,
+                        migrate(batch_dirs[size]),
+                        self.verify_backfill,
+                        probe=probe,
+                    ),
+                ],
+            )
+            for size in batch_sizes
+        ]
+        jobs.append(
+            Job(
+                "single UPDATE (psql -c, one transaction)",
+                "baseline",
+                [
+                    setup,
+                    Phase(
+                        table,
+                        lambda db: psql_cmd(db, "-c", single),
+                        self.verify_backfill,
+                        probe=probe,
+                    ),
+                ],
+            )
+        )
+        autovacuum = self.dbs.admin.execute("SHOW autovacuum").fetchone()
+        plans = self.backfill_plans(setup_sql, batch_dirs)
+        self.run_jobs(jobs, warmup=0, capped=True)
+        self.notes[table] = [
+            f"Each repetition, untimed: a fresh database; `items (id int PRIMARY KEY, old text "
+            f"NOT NULL, new text)` with {BACKFILL_ROWS:,} rows (`old = md5(id::text)`, from "
+            "`generate_series`); the partial index `items_todo ON items (id) WHERE new IS "
+            "NULL`; `VACUUM ANALYZE items`; `CHECKPOINT` (so every timed run starts just after "
+            "a checkpoint and pays the same full-page writes). For the aim-migrate rows, first "
+            "an aim-migrate run on a directory holding only `001_placeholder.sql` (`SELECT 1`), "
+            "so the timed run finds only 002 pending.",
+            "Timed: the whole command. aim-migrate: `aim-migrate migrate` with "
+            "`002_backfill_items.sql` = `-- aim-migrate: batched` + `UPDATE items SET new = "
+            "upper(old) WHERE id IN (SELECT id FROM items WHERE new IS NULL ORDER BY id LIMIT "
+            "N)`, which the runner repeats, each batch in its own short transaction, until it "
+            f"changes no row ({BACKFILL_ROWS:,} / N batches, and one more that changes "
+            "nothing). Single UPDATE: "
+            f'`psql -X -c "{single}"`, one transaction.',
+            "Probe (the application): its own autocommit connection, opened before the "
+            "command starts; every ~10 ms (at once after a long wait) `UPDATE items SET old = "
+            "old WHERE id = <random id>`, which needs the row lock a backfill holds on every "
+            "row it has changed until its transaction commits. It stops after the statement "
+            "in flight when the command has exited. Max wait and p99 are per run, in ms "
+            "(nearest rank), then the median over the runs, like the probe-query count.",
+            "Checked afterwards (else the run is a failure): "
+            f"{BACKFILL_ROWS:,} rows, none with `new IS NULL`, every `new = upper(old)`; and "
+            "the probe ran without an error.",
+            f"The server's autovacuum is {autovacuum[0] if autovacuum else '?'}: the dead "
+            "entries each batch leaves in `items_todo` stay until a vacuum, and the later "
+            "batches' `ORDER BY id LIMIT` index scans step over them.",
+            "No warm-up repetition (every repetition builds its own table).",
+        ]
+        if plans:
+            self.notes[table].insert(
+                2,
+                "Plan of one batch on the freshly set-up table (EXPLAIN, in a database of its "
+                "own; the statistics do not change during a run, autovacuum aside): "
+                + "; ".join(f"{size:,} rows: {plan}" for size, plan in plans.items())
+                + ". A sequential scan of `items` is a read of the whole table in every batch.",
+            )
+
+    def backfill_plans(self, setup_sql: Path, batch_dirs: dict[int, Path]) -> dict[int, str]:
+        """The join and scan nodes of each batch statement's plan, for the notes."""
+        db = self.dbs.create("backfill-plans")
+        try:
+            argv, env = psql_cmd(db, "-f", str(setup_sql))
+            if not run_once(argv, env, "setup-backfill-plans").ok:
+                return {}
+            out = {}
+            with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=db) as conn:
+                for size, mdir in batch_dirs.items():
+                    text = (mdir / "002_backfill_items.sql").read_text().split("\n", 1)[1]
+                    row = conn.execute(f"EXPLAIN (FORMAT JSON) {text}").fetchone()
+                    out[size] = ", ".join(plan_nodes(row[0][0]["Plan"])) if row else "?"
+            return out
+        finally:
+            self.dbs.drop(db)
+
+    def verify_backfill(self, db: str) -> str | None:
+        with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=db) as conn:
+            row = conn.execute(
+                "SELECT count(*), count(*) FILTER (WHERE new IS NULL), "
+                "count(*) FILTER (WHERE new IS DISTINCT FROM upper(old)) FROM items"
+            ).fetchone()
+        assert row is not None
+        total, todo, wrong = row
+        if total != BACKFILL_ROWS or todo or wrong:
+            return (
+                f"verification: {total} rows, {todo} with new IS NULL, "
+                f"{wrong} with new <> upper(old)"
+            )
+        return None
+
+    def workload_fanout(self, mset: MigrationSet) -> None:
+        """One aim-migrate process migrating FANOUT_TARGETS databases (--targets FILE
+        --parallel K): fresh, and a no-op once all of them are migrated."""
+        table = "fanout"
+        n = FANOUT_TARGETS
+        self.titles[table] = (
+            f"6. Fan-out: one aim-migrate process on {n} databases (shipped set), "
+            f"--parallel {', '.join(str(k) for k in FANOUT_PARALLEL)}"
+        )
+        root = WORK / "fanout"
+        if root.exists():
+            shutil.rmtree(root)
+        root.mkdir(parents=True)
+        dbs: list[str] = []
+        try:
+            for i in range(1, n + 1):
+                dbs.append(self.dbs.create(f"fanout-{i:03d}"))
+            targets = root / "targets.txt"
+            targets.write_text("".join(url(db) + "\n" for db in dbs))
+            reset_sql = root / "reset.sql"
+            reset_sql.write_text(
+                "".join(
+                    f"\\connect {db}\nDROP SCHEMA public CASCADE;\nCREATE SCHEMA public;\nVACUUM;\n"
+                    for db in dbs
+                )
+            )
+            self.run_fanout(mset, table, dbs, targets, reset_sql)
+        finally:
+            for db in dbs:
+                self.dbs.drop(db)
+
+    def run_fanout(
+        self, mset: MigrationSet, table: str, dbs: list[str], targets: Path, reset_sql: Path
+    ) -> None:
+        n = len(dbs)
+        aim_dir = mset.dirs["aim"]
+
+        def fanout(parallel: int) -> Callable[[str], Command]:
+            def build(_db: str) -> Command:
+                env = base_env() | {"AIM_MIGRATIONS_DIR": str(aim_dir), "AIM_LOG_FORMAT": "json"}
+                argv = [str(AIM), "migrate", "--targets", str(targets), "--parallel", str(parallel)]
+                return argv, env
+
+            return build
+
+        def reset(_db: str) -> Command:
+            argv, env = psql_cmd("postgres", "-f", str(reset_sql))
+            return argv, env | {"PGOPTIONS": "-c client_min_messages=warning"}
+
+        def verify(_db: str) -> str | None:
+            wrong = []
+            for db in dbs:
+                got = self.count_schema_tables(db)
+                if got != self.expected_tables:
+                    wrong.append(f"{db}: {got}")
+            if wrong:
+                return (
+                    f"verification: {len(wrong)}/{n} databases without the "
+                    f"{self.expected_tables} tables (first: {wrong[0]})"
+                )
+            return None
+
+        def log_check(path: Path) -> tuple[str | None, dict[str, float]]:
+            return fanout_log(path, n)
+
+        postmaster = postmaster_pid(self.dbs.admin)
+
+        def meter(_db: str) -> CpuMeter:
+            return CpuMeter(postmaster)
+
+        def timed(parallel: int, *, noop: bool = False) -> Phase:
+            return Phase(
+                table, fanout(parallel), verify, noop=noop, probe=meter, log_check=log_check
+            )
+
+        fresh_jobs = [
+            Job(
+                f"fresh, --parallel {k}",
+                "aim",
+                [Phase(None, reset), timed(k)],
+                database=False,
+            )
+            for k in FANOUT_PARALLEL
+        ]
+        # All targets migrated (untimed; after the fresh jobs a no-op itself), then the no-op.
+        # Its log's {"ok": n} is the check; the tables are counted after the timed run.
+        migrated = Phase(None, fanout(max(FANOUT_PARALLEL)), log_check=log_check)
+        noop_jobs = [
+            Job(f"no-op, --parallel {k}", "aim", [migrated, timed(k, noop=True)], database=False)
+            for k in FANOUT_PARALLEL
+        ]
+        self.run_jobs(fresh_jobs, warmup=0, capped=True)
+        self.run_jobs(noop_jobs, warmup=self.args.warmup)
+        autovacuum = self.dbs.admin.execute("SHOW autovacuum").fetchone()
+        self.notes[table] = [
+            f"Set-up of the workload (untimed): {n} databases created on the server, and a "
+            f"targets file listing them, one URL per line; they are dropped at the end, also "
+            "when the workload fails. Timed: the whole process, `aim-migrate migrate --targets "
+            f"FILE --parallel K` with `AIM_MIGRATIONS_DIR` = a copy of the shipped directory "
+            f"({mset.baseline_name} + {mset.span}: every target takes the baseline track) and "
+            "`AIM_LOG_FORMAT=json`; targets / s is "
+            f"{n} / the median wall time. 'fan-out s' is the `duration_s` of the "
+            "`fanout.finished` log event (inside the process, without its start-up).",
+            "Fresh rows: before every repetition (untimed), in each of the databases `DROP "
+            "SCHEMA public CASCADE; CREATE SCHEMA public; VACUUM;` (one psql process; the "
+            f"VACUUM clears the dead catalog rows each round leaves, as the server's autovacuum "
+            f"is {autovacuum[0] if autovacuum else '?'}). No warm-up repetition.",
+            "No-op rows: the same databases, all migrated: before every repetition (untimed) "
+            f"a fan-out at --parallel {max(FANOUT_PARALLEL)} that finds them migrated (or "
+            f'migrates what is not; its log must say {{"ok": {n}}}), then the timed one; '
+            f"{self.args.warmup} untimed warm-up round(s) first (WARMUP).",
+            f"Checked after every run (else it is a failure): exit 0; the JSON log's "
+            f'`fanout.finished` event has `outcomes` exactly {{"ok": {n}}} (and `run.finished` '
+            f"exit_code 0); each of the {n} databases holds the {self.expected_tables} tables "
+            "of the shipped schema.",
+        ]
+        if postmaster is None:
+            self.notes[table].append(
+                "Server CPU not measured: the server's processes are not visible in this "
+                "machine's /proc."
+            )
+        else:
+            self.notes[table].append(
+                "CPU, per run, from /proc before and after (medians over the runs): server = "
+                "the postmaster and all its children, exited backends included (the "
+                "postmaster's cutime/cstime), so also the backends of any other client of the "
+                "server meanwhile; aim-migrate = the timed process (the harness's "
+                "RUSAGE_CHILDREN); machine = every core's busy time (/proc/stat), other work on "
+                "the machine included. 'cores' = CPU seconds / wall seconds; this machine has "
+                f"{os.cpu_count()}."
+            )
+        self.notes[table].append(
+            f"On this {os.cpu_count()}-core machine the database server's CPU is the limit for "
+            "fresh fan-out: creating the schema in a database is the server's work (catalog "
+            "inserts, WAL, commit) and aim-migrate's share is small, but the server, "
+            "aim-migrate and the harness share the same cores. At --parallel 1 about one core "
+            "is busy (one target at a time: the server and aim-migrate take turns), so 2 cores "
+            f"allow at most about 2x: the {FANOUT_SPEEDUP_GOAL}x goal for --parallel 4 is close "
+            "to that ceiling (other work on the machine can decide whether a run meets it), "
+            "and --parallel 8 cannot add much to 4 here (on a busy machine it can come out "
+            "ahead: 8 busy backends win a larger share of the cores from the other work). A "
+            "server with more cores, or targets on several servers, would scale further."
+        )
+
     # -- import time ------------------------------------------------------------------------
 
     def importtime(self, mset: MigrationSet) -> Path:
@@ -892,7 +1473,9 @@ def source_hash() -> str:
 def tool_versions(bench: Bench) -> dict[str, str]:
     head = git_head()
     now = source_hash()
-    source = f"app/aim_migrate/*.py sha256 {now}" + (f", checkout at commit {head[:12]}" if head else "")
+    source = f"app/aim_migrate/*.py sha256 {now}" + (
+        f", checkout at commit {head[:12]}" if head else ""
+    )
     if now != bench.source_at_start:
         source += (
             f". **app/ changed during the run** (sha256 {bench.source_at_start} at the start): "
@@ -1001,6 +1584,145 @@ def render_table(bench: Bench, key: str) -> list[str]:
     return out
 
 
+def render_backfill_table(bench: Bench, key: str) -> list[str]:
+    """The backfill table: total time and the probe's waits, medians over the runs."""
+    cells = list(bench.cells.get(key, {}).values())
+    out = [
+        f"### {bench.titles[key]}",
+        "",
+        "| run | ok / runs | median total s | median probe max wait ms | median probe p99 ms "
+        "| probe queries (median) |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    notes = list(bench.notes.get(key, []))
+    for c in cells:
+        runs = len(c.samples) + len(c.failures)
+        count = f"{len(c.samples)} / {runs}" + (" (capped)" if c.capped else "")
+        name = f"**{c.label}**" if c.kind == "aim" else c.label
+        if not c.samples:
+            out.append(f"| {name} | {count} | FAILED | - | - | - |")
+        else:
+
+            def med(stat: str, cell: Cell = c) -> float:
+                values = [e[stat] for e in cell.extras if stat in e]
+                return statistics.median(values) if values else math.nan
+
+            def fmt(value: float) -> str:
+                return "-" if math.isnan(value) else f"{value:,.1f}"
+
+            out.append(
+                f"| {name} | {count} | {statistics.median(c.samples):,.2f} "
+                f"| {fmt(med('max_ms'))} | {fmt(med('p99_ms'))} | {med('queries'):,.0f} |"
+            )
+        if c.failures:
+            distinct = sorted(set(c.failures), key=c.failures.index)
+            notes.append(
+                f"**{c.label}: {len(c.failures)} failed run(s)**: "
+                + "; ".join(f"`{d}`" for d in distinct[:3])
+            )
+    if any(c.capped for c in cells):
+        notes.append(
+            f"Capped: this workload is slow, so it runs {bench.args.capped_reps} repetitions "
+            f"(CAPPED_REPS) rather than {bench.args.reps} (REPS), or REPS if that is fewer."
+        )
+    out.append("")
+    out += [f"- {n}" for n in notes]
+    out.append("")
+    return out
+
+
+def render_fanout_table(bench: Bench, key: str) -> list[str]:
+    """The fan-out table: wall time, targets per second, CPU use, and the goals."""
+    cells = list(bench.cells.get(key, {}).values())
+    out = [
+        f"### {bench.titles[key]}",
+        "",
+        "| run | ok / runs | min s | median s | max s | targets / s | vs --parallel 1 "
+        "| fan-out s (log) | server CPU s | server cores | aim-migrate CPU s | machine cores "
+        "| goal |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    notes = list(bench.notes.get(key, []))
+    medians = {c.label: statistics.median(c.samples) for c in cells if c.samples}
+
+    def med(cell: Cell, stat: str) -> float:
+        values = [e[stat] for e in cell.extras if stat in e]
+        return statistics.median(values) if values else math.nan
+
+    def fmt(value: float, digits: int = 2) -> str:
+        return "-" if math.isnan(value) else f"{value:,.{digits}f}"
+
+    for c in cells:
+        runs = len(c.samples) + len(c.failures)
+        count = f"{len(c.samples)} / {runs}" + (" (capped)" if c.capped else "")
+        kind, _, parallel = c.label.partition(", --parallel ")
+        first = medians.get(f"{kind}, --parallel {FANOUT_PARALLEL[0]}")
+        goal = "-"
+        if kind == "no-op":
+            goal = f"< {FANOUT_NOOP_GOAL_S:.0f} s"
+        elif parallel == "4":
+            goal = f"≥ {FANOUT_SPEEDUP_GOAL}x vs --parallel 1"
+        if not c.samples:
+            out.append(f"| **{c.label}** | {count} | FAILED |" + " - |" * 9 + f" {goal} |")
+        else:
+            median = medians[c.label]
+            speedup = first / median if first else math.nan
+            if kind == "no-op":
+                goal += ": met" if median < FANOUT_NOOP_GOAL_S else ": **not met**"
+            elif parallel == "4" and not math.isnan(speedup):
+                goal += ": met" if speedup >= FANOUT_SPEEDUP_GOAL else ": **not met**"
+            out.append(
+                f"| **{c.label}** | {count} | {min(c.samples):,.2f} | {median:,.2f} "
+                f"| {max(c.samples):,.2f} | {FANOUT_TARGETS / median:,.1f} "
+                f"| {fmt(speedup)}x | {fmt(med(c, 'fanout_s'))} | {fmt(med(c, 'server_cpu_s'))} "
+                f"| {fmt(med(c, 'server_cpu_cores'))} | {fmt(med(c, 'client_cpu_s'))} "
+                f"| {fmt(med(c, 'machine_busy_cores'))} | {goal} |"
+            )
+        if c.failures:
+            distinct = sorted(set(c.failures), key=c.failures.index)
+            notes.append(
+                f"**{c.label}: {len(c.failures)} failed run(s)**: "
+                + "; ".join(f"`{d}`" for d in distinct[:3])
+            )
+    fresh = [c for c in cells if c.label.startswith("fresh") and c.extras]
+    if fresh:
+        parts = []
+        for c in fresh:
+            server, client = med(c, "server_cpu_cores"), med(c, "client_cpu_cores")
+            machine, per_target = med(c, "machine_busy_cores"), med(c, "server_cpu_s")
+            parts.append(
+                f"--parallel {c.label.rpartition(' ')[2]}: server {fmt(server)} cores, "
+                f"aim-migrate {fmt(client)}, machine {fmt(machine)} of {os.cpu_count()}; "
+                f"server CPU {fmt(per_target / FANOUT_TARGETS * 1000, 0)} ms per target"
+            )
+        notes.append("In this run, fresh fan-out (medians): " + "; ".join(parts) + ".")
+    # What the machine did besides the server and aim-migrate (the harness waits, so: other work)
+    other = {
+        c.label: med(c, "machine_busy_cores")
+        - med(c, "server_cpu_cores")
+        - med(c, "client_cpu_cores")
+        for c in cells
+        if c.extras
+    }
+    busy = {label: v for label, v in other.items() if not math.isnan(v) and v > 0.25}
+    if busy:
+        notes.append(
+            "**Other work on the machine** (machine cores - server - aim-migrate, medians): "
+            + "; ".join(f"{label}: {v:.2f} cores" for label, v in busy.items())
+            + ". These rows were not measured on a quiet machine; compare them with care."
+        )
+    if any(c.capped for c in cells):
+        notes.append(
+            f"Capped: the fresh rows are slow, so they run {bench.args.capped_reps} repetitions "
+            f"(CAPPED_REPS) rather than {bench.args.reps} (REPS), or REPS if that is fewer; the "
+            "no-op rows run REPS."
+        )
+    out.append("")
+    out += [f"- {n}" for n in notes]
+    out.append("")
+    return out
+
+
 def growth_table(bench: Bench) -> list[str]:
     base = bench.cells.get("noop", {})
     sizes = sorted(
@@ -1040,7 +1762,7 @@ def growth_table(bench: Bench) -> list[str]:
     return out
 
 
-def write_report(bench: Bench, started: float, selected: list[str]) -> Path:
+def write_report(bench: Bench, started: float) -> Path:
     target: Path = bench.args.out
     now = dt.datetime.now(dt.UTC)
     order = [
@@ -1051,11 +1773,13 @@ def write_report(bench: Bench, started: float, selected: list[str]) -> Path:
             key=lambda k: (int(k.split("-")[1]), k.endswith("noop")),
         ),
         "concurrent",
+        "backfill",
+        "fanout",
     ]
     lines = [
         "# aim-migrate benchmarks",
         "",
-        f"Generated by `{' '.join(['benchmarks/run', *selected])}` on "
+        f"Generated by `{' '.join(['benchmarks/run', *bench.args.command])}` on "
         f"{now.strftime('%Y-%m-%d %H:%M UTC')}; the whole run took "
         f"{(time.time() - started) / 60:.1f} min. Repetitions per cell: {bench.args.reps} "
         f"(+{bench.args.warmup} untimed warm-up), unless marked capped.",
@@ -1073,9 +1797,12 @@ def write_report(bench: Bench, started: float, selected: list[str]) -> Path:
     ]
     for key in order:
         if key in bench.cells:
-            lines += render_table(bench, key)
+            render = {"backfill": render_backfill_table, "fanout": render_fanout_table}.get(
+                key, render_table
+            )
+            lines += render(bench, key)
     lines += growth_table(bench)
-    if "importtime" in selected:
+    if "importtime" in bench.args.selected:
         lines += [
             "### Import time",
             "",
@@ -1091,6 +1818,7 @@ def write_report(bench: Bench, started: float, selected: list[str]) -> Path:
                 "samples_s": c.samples,
                 "failures": c.failures,
                 "capped": c.capped,
+                **({"probe" if key == "backfill" else "per_run": c.extras} if c.extras else {}),
             }
             for label, c in cells.items()
         }
@@ -1111,7 +1839,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "workloads",
         nargs="*",
-        help=f"any of {', '.join(WORKLOADS)}, or all (default)",
+        help=f"any of {', '.join(WORKLOADS)}, or all (default: all but the opt-in "
+        f"{', '.join(OPT_IN)})",
     )
     parser.add_argument(
         "--reps", type=int, default=int(env.get("REPS", "10")), help="per cell [REPS, 10]"
@@ -1132,8 +1861,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     bad = [w for w in chosen if w not in (*WORKLOADS, "all")]
     if bad:
         parser.error(f"unknown workload(s) {bad}; choose from {', '.join(WORKLOADS)} or all")
-    args.selected = list(WORKLOADS) if "all" in chosen else [w for w in WORKLOADS if w in chosen]
-    args.full = args.selected == list(WORKLOADS)
+    wanted = set(chosen) | (set(DEFAULT_WORKLOADS) if "all" in chosen else set())
+    args.selected = [w for w in WORKLOADS if w in wanted]
+    args.full = set(DEFAULT_WORKLOADS) <= wanted  # the default set, and any opt-in named
+    extra = [w for w in args.selected if w in OPT_IN]
+    # how the run was asked for, for the report's first line
+    args.command = (["all", *extra] if extra else []) if args.full else args.selected
     if args.out is None:
         args.out = BENCH / "results.md" if args.full else CACHE / "results-partial.md"
     args.importtime_out = BENCH / "importtime.txt"
@@ -1164,6 +1897,22 @@ def main(argv: list[str]) -> int:
         f"bench: workloads {' '.join(args.selected)}; {args.reps} reps "
         f"(+{args.warmup} warm-up); shipped schema has {bench.expected_tables} tables"
     )
+    for name, step in workload_steps(bench, shipped):
+        t0 = time.time()
+        print(f"bench: {name} ", end="", flush=True)
+        step()
+        print(f"bench: {name} done in {time.time() - t0:.0f} s", flush=True)
+    report = write_report(bench, started)
+    print(f"bench: wrote {report} ({(time.time() - started) / 60:.1f} min)")
+    failures = sum(len(c.failures) for cells in bench.cells.values() for c in cells.values())
+    if failures:
+        print(f"bench: {failures} failed run(s); see the notes in the report", file=sys.stderr)
+    return 0
+
+
+def workload_steps(bench: Bench, shipped: MigrationSet) -> list[tuple[str, Callable[[], object]]]:
+    """The selected workloads, in order, as (name, run it)."""
+    args = bench.args
     steps: list[tuple[str, Callable[[], object]]] = []
     if "noop" in args.selected:
         steps.append(("noop", lambda: bench.workload_noop(shipped)))
@@ -1174,19 +1923,13 @@ def main(argv: list[str]) -> int:
             steps.append((f"scale {size}", lambda size=size: bench.workload_scale(size)))
     if "concurrent" in args.selected:
         steps.append(("concurrent", lambda: bench.workload_concurrent(shipped)))
+    if "backfill" in args.selected:
+        steps.append(("backfill", bench.workload_backfill))
+    if "fanout" in args.selected:
+        steps.append(("fanout", lambda: bench.workload_fanout(shipped)))
     if "importtime" in args.selected:
         steps.append(("importtime", lambda: print(f"  wrote {bench.importtime(shipped)}")))
-    for name, step in steps:
-        t0 = time.time()
-        print(f"bench: {name} ", end="", flush=True)
-        step()
-        print(f"bench: {name} done in {time.time() - t0:.0f} s", flush=True)
-    report = write_report(bench, started, args.selected if not args.full else [])
-    print(f"bench: wrote {report} ({(time.time() - started) / 60:.1f} min)")
-    failures = sum(len(c.failures) for cells in bench.cells.values() for c in cells.values())
-    if failures:
-        print(f"bench: {failures} failed run(s); see the notes in the report", file=sys.stderr)
-    return 0
+    return steps
 
 
 if __name__ == "__main__":

@@ -2,16 +2,23 @@
 
 helm-python-sdk runs Helm v4's own chart loader, values schema check, template engine and
 linter in-process; kubernetes-validate checks every rendered object against the Kubernetes
-OpenAPI schema in strict mode (unknown fields are errors). No cluster is involved.
+OpenAPI schemas of 1.29 (the chart's minimum), 1.31 and the newest shipped minor in strict mode
+(unknown fields are errors). checkov scans the rendered manifests (helm/checkov-allowlist.yaml
+lists the accepted findings). No cluster is involved; tests/test_chart_run.py runs the rendered
+Job's container in the real image.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
+import fnmatch
 import functools
 import json
+import os
+import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,16 +29,36 @@ import pytest
 import yaml
 from packaging.version import Version
 
-CHART = Path(__file__).resolve().parents[1] / "helm" / "aim-migrate"
+ROOT = Path(__file__).resolve().parents[1]
+CHART = ROOT / "helm" / "aim-migrate"
 # The newest Kubernetes minor that kubernetes-validate ships schemas for (pinned, so a new
 # release of the package does not silently change what is checked).
 KUBE_VERSION = "1.37.0"
+# Every manifest is validated against each of these: the chart's minimum (kubeVersion, native
+# sidecars), 1.31 (podFailurePolicy GA) and the newest.
+KUBE_VERSIONS = ("1.29.0", "1.31.0", KUBE_VERSION)
 RELEASE = "backend"
 NAMESPACE = "prod"
 FULLNAME = "backend-aim-migrate"  # "<release>-<chart>"
 PASSWORD = "Tr0ub4dor-and-3"
 DATABASE_URL = f"postgresql://migrator:{PASSWORD}@db.prod.svc:5432/aim?sslmode=verify-full"
 PUSH_PASSWORD = "push-Secret-42"
+# image.repository is required (no default): every value set passes one (see render_files).
+REPOSITORY = "registry.example.com/aim/aim-migrate"
+MINIMAL = {"image": {"repository": REPOSITORY}}
+CLOUD_SQL_PROXY = {
+    "name": "cloud-sql-proxy",
+    "image": "gcr.io/cloud-sql-connectors/cloud-sql-proxy:2.14.1",
+    "args": ["--port=5432", "--health-check", "--http-address=0.0.0.0", "p:eu-west1:db"],
+    "startupProbe": {"httpGet": {"path": "/startup", "port": 9090}, "periodSeconds": 1},
+    "securityContext": {
+        "runAsNonRoot": True,
+        "readOnlyRootFilesystem": True,
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+    },
+    "resources": {"requests": {"cpu": "10m", "memory": "32Mi"}, "limits": {"memory": "64Mi"}},
+}
 
 STANDARD_LABELS = (
     "app.kubernetes.io/name",
@@ -43,8 +70,9 @@ STANDARD_LABELS = (
     "helm.sh/chart",
 )
 
-# Value sets rendered by the parametrized tests. "defaults" is the documented minimal install:
-# no values at all (the database URL then comes from the Secret "<fullname>-database").
+# Value sets rendered by the parametrized tests (each over MINIMAL). "defaults" is the documented
+# minimal install: only image.repository (the database URL then comes from the Secret
+# "<fullname>-database", mounted as a file).
 SCENARIOS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "existing-secret": {"database": {"existingSecret": {"name": "aim-db", "key": "url"}}},
@@ -123,7 +151,83 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "database": {"url": DATABASE_URL},
         "exampleDeployment": {"enabled": True},
     },
+    # DATABASE_URL from a secretKeyRef instead of the default mounted file.
+    "env-mode": {
+        "database": {"existingSecret": {"name": "aim-db"}, "mountAsFile": False},
+        "exampleDeployment": {"enabled": True},
+    },
+    "ca-secret": {
+        "database": {"url": DATABASE_URL, "ca": {"secret": "db-ca"}},
+        "exampleDeployment": {"enabled": True},
+    },
+    "ca-configmap": {"database": {"ca": {"configMap": "db-ca-bundle", "key": "root.pem"}}},
+    # A Cloud SQL Auth Proxy as a native sidecar, an extra init container, and the mesh's own
+    # native sidecars allowed in (no injection switch).
+    "sidecars": {
+        "database": {"existingSecret": {"name": "aim-db-proxy"}},
+        "sidecars": [CLOUD_SQL_PROXY],
+        "extraInitContainers": [
+            {
+                "name": "wait-for-proxy-config",
+                "image": "busybox:1.36",
+                "command": ["true"],
+                "securityContext": CLOUD_SQL_PROXY["securityContext"],
+                "resources": CLOUD_SQL_PROXY["resources"],
+            }
+        ],
+        "serviceMesh": {"disableInjection": False},
+        "podAnnotations": {"sidecar.istio.io/nativeSidecar": "true"},
+        "exampleDeployment": {"enabled": True},
+    },
+    "network-policy": {
+        "networkPolicy": {
+            "enabled": True,
+            "database": {"cidrs": ["10.20.0.0/16"], "ports": [5432, 6432]},
+            "pushgateway": {
+                "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}},
+                "podSelector": {"matchLabels": {"app.kubernetes.io/name": "pushgateway"}},
+            },
+        },
+        "metrics": {"pushgatewayUrl": "http://pushgateway.monitoring.svc:9091"},
+    },
+    "network-policy-in-cluster": {
+        "networkPolicy": {
+            "enabled": True,
+            "database": {"podSelector": {"matchLabels": {"app": "postgres"}}},
+            "dns": {
+                "to": [{"namespaceSelector": {"matchLabels": {"dns": "yes"}}}],
+                "ports": [5353],
+            },
+            "extraEgress": [{"to": [{"ipBlock": {"cidr": "199.36.153.4/30"}}]}],
+        },
+    },
+    "openshift": {
+        "openshift": {"enabled": True},
+        "database": {"url": DATABASE_URL},
+        "exampleDeployment": {"enabled": True},
+    },
+    "gitops": {
+        "job": {"hookWeight": 3, "hookDeletePolicy": "before-hook-creation"},
+        "podAnnotations": {"cluster-autoscaler.kubernetes.io/safe-to-evict": "false"},
+        "serviceAccount": {"create": True},
+    },
+    "argocd-off": {
+        "argocd": {"enabled": False},
+        "job": {"podFailurePolicy": {"enabled": False}, "backoffLimit": 0},
+    },
+    # Issue 17: both hook Jobs as Indexed Jobs over a targets file; the example backend's init
+    # container still uses the one application database.
+    "fanout": {
+        "fanout": {
+            "enabled": True,
+            "shards": 4,
+            "parallel": 8,
+            "targetsSecret": {"name": "aim-targets"},
+        },
+        "exampleDeployment": {"enabled": True},
+    },
 }
+FANOUT_TARGETS_FILE = "/var/run/secrets/aim-migrate/targets/targets"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -140,11 +244,28 @@ def _render_json(values_json: str, name: str, namespace: str) -> str:
     return json.dumps(rendered)
 
 
+def merged(base: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """`values` over `base`, maps merged key by key (as Helm merges values)."""
+    out = copy.deepcopy(base)
+    for key, value in values.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def with_repository(values: dict[str, Any] | None) -> dict[str, Any]:
+    """The value set plus the one required value, image.repository (unless it sets one)."""
+    return merged(MINIMAL, values or {})
+
+
 def render_files(
     values: dict[str, Any] | None = None, *, name: str = RELEASE, namespace: str = NAMESPACE
 ) -> dict[str, str]:
-    """Template path -> rendered text, as `helm template` would produce (cached)."""
-    payload = json.dumps(values or {}, sort_keys=True)
+    """Template path -> rendered text, as `helm template` would produce (cached). The values
+    are rendered over MINIMAL (image.repository)."""
+    payload = json.dumps(with_repository(values), sort_keys=True)
     rendered: dict[str, str] = json.loads(_render_json(payload, name, namespace))
     return rendered
 
@@ -233,13 +354,45 @@ def job_container(docs: list[dict[str, Any]], job: dict[str, Any] | None = None)
 
 
 def init_container(docs: list[dict[str, Any]]) -> dict[str, Any]:
-    (init,) = one(docs, "Deployment")["spec"]["template"]["spec"]["initContainers"]
+    """The runner init container of the example Deployment (after any sidecars)."""
+    inits = one(docs, "Deployment")["spec"]["template"]["spec"]["initContainers"]
+    (init,) = [container for container in inits if container["name"] == "aim-migrate"]
+    assert inits[-1] is init  # the runner comes last, after sidecars and extra init containers
     return dict(init)
 
 
+def database_ref(pod: dict[str, Any], container: dict[str, Any]) -> dict[str, str]:
+    """{name, key} of the Secret a runner reads the database URL from: its secretKeyRef, or the
+    Secret volume holding the file DATABASE_URL_FILE names."""
+    env = env_of(container)
+    if "DATABASE_URL" in env:
+        assert "DATABASE_URL_FILE" not in env
+        return dict(env["DATABASE_URL"]["valueFrom"]["secretKeyRef"])
+    path = env["DATABASE_URL_FILE"]["value"]
+    directory, filename = path.rsplit("/", 1)
+    (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == directory]
+    assert mount["readOnly"] is True
+    (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    (item,) = [item for item in volume["secret"]["items"] if item["path"] == filename]
+    return {"name": volume["secret"]["secretName"], "key": item["key"]}
+
+
+def validate_strictly(doc: dict[str, Any]) -> None:
+    """Strict OpenAPI validation for every Kubernetes version the chart supports."""
+    for version in KUBE_VERSIONS:
+        try:
+            kubernetes_validate.validate(doc, version, strict=True)
+        except kubernetes_validate.ValidationError as exc:
+            where = ".".join(str(part) for part in exc.path)
+            pytest.fail(
+                f"{version}: {doc['kind']}/{doc['metadata']['name']}: {where}: {exc.message}"
+            )
+
+
 def lint_findings(values: dict[str, Any], **options: Any) -> list[dict[str, Any]]:
-    """Lint messages at warning level or above (1 is info, 2 warning, 3 error)."""
-    report = helm.lint(CHART, values, strict=True, namespace=NAMESPACE, **options)
+    """Lint messages at warning level or above (1 is info, 2 warning, 3 error), of the values
+    over MINIMAL."""
+    report = helm.lint(CHART, with_repository(values), strict=True, namespace=NAMESPACE, **options)
     assert report["total_charts_linted"] == 1
     return [msg for msg in report["messages"] if msg["severity"] >= 2] + [
         {"severity": 3, "path": "", "error": err} for err in report["errors"]
@@ -273,13 +426,14 @@ def test_lint_is_clean(scenario: str) -> None:
     assert lint_findings(SCENARIOS[scenario]) == []
 
 
+@pytest.mark.parametrize("version", KUBE_VERSIONS)
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_every_manifest_validates_strictly(scenario: str) -> None:
+def test_every_manifest_validates_strictly(scenario: str, version: str) -> None:
     docs = render(SCENARIOS[scenario])
     assert docs
     for doc in docs:
         try:
-            kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
+            kubernetes_validate.validate(doc, version, strict=True)
         except kubernetes_validate.ValidationError as exc:
             where = ".".join(str(part) for part in exc.path)
             pytest.fail(f"{doc['kind']}/{doc['metadata']['name']}: {where}: {exc.message}")
@@ -314,11 +468,15 @@ def test_runner_is_locked_down(scenario: str) -> None:
     docs = render(SCENARIOS[scenario])
     runners = list(runner_containers(docs))
     assert runners
+    openshift = SCENARIOS[scenario].get("openshift", {}).get("enabled", False)
     for pod, container in runners:
         pod_context = pod["securityContext"]
         assert pod_context["runAsNonRoot"] is True
-        assert pod_context["runAsUser"] == pod_context["runAsGroup"] == 10001
-        assert pod_context["fsGroup"] == 10001
+        if openshift:  # the restricted SCC assigns the UID, GID and fsGroup
+            assert not {"runAsUser", "runAsGroup", "fsGroup"} & set(pod_context)
+        else:
+            assert pod_context["runAsUser"] == pod_context["runAsGroup"] == 10001
+            assert pod_context["fsGroup"] == 10001
         assert pod_context["seccompProfile"] == {"type": "RuntimeDefault"}
         assert pod["automountServiceAccountToken"] is False
         context = container["securityContext"]
@@ -327,7 +485,10 @@ def test_runner_is_locked_down(scenario: str) -> None:
         assert context["capabilities"]["drop"] == ["ALL"]
         # Repeated on the container so the init container is safe in any backend pod.
         assert context["runAsNonRoot"] is True
-        assert context["runAsUser"] == 10001
+        if openshift:
+            assert not {"runAsUser", "runAsGroup"} & set(context)
+        else:
+            assert context["runAsUser"] == 10001
         assert context["seccompProfile"] == {"type": "RuntimeDefault"}
         mounts = {mount["mountPath"]: mount["name"] for mount in container["volumeMounts"]}
         volumes = {volume["name"]: volume for volume in pod["volumes"]}
@@ -340,16 +501,19 @@ def test_database_url_only_from_a_secret(scenario: str) -> None:
     values = SCENARIOS[scenario]
     docs = render(values)
     secrets = {doc["metadata"]["name"]: doc for doc in of_kind(docs, "Secret")}
-    for _, container in runner_containers(docs):
+    for pod, container in runner_containers(docs):
         env = env_of(container)
-        if values.get("database", {}).get("mountAsFile"):
+        if "AIM_TARGETS_FILE" in env:  # fan-out: the URLs come from the targets Secret only
+            assert values.get("fanout", {}).get("enabled")
+            assert not {"DATABASE_URL", "DATABASE_URL_FILE"} & set(env)
+            continue
+        if values.get("database", {}).get("mountAsFile", True):  # the default: a mounted file
             assert "DATABASE_URL" not in env
             assert env["DATABASE_URL_FILE"]["value"].startswith("/")
-            continue
-        assert "DATABASE_URL_FILE" not in env
-        source = env["DATABASE_URL"]
-        assert "value" not in source
-        ref = source["valueFrom"]["secretKeyRef"]
+        else:
+            assert "DATABASE_URL_FILE" not in env
+            assert "value" not in env["DATABASE_URL"]
+        ref = database_ref(pod, container)
         if "url" in values.get("database", {}):
             # The chart's own Secret, which really holds the URL.
             data = secrets[ref["name"]]["data"][ref["key"]]
@@ -373,12 +537,21 @@ def test_database_url_only_from_a_secret(scenario: str) -> None:
 def test_hook_ordering(scenario: str) -> None:
     docs = render(SCENARIOS[scenario])
     jobs = of_kind(docs, "Job")
-    prerequisites = of_kind(docs, "Secret") + of_kind(docs, "ServiceAccount")
+    argocd = SCENARIOS[scenario].get("argocd", {}).get("enabled", True)
+    prerequisites = (
+        of_kind(docs, "Secret") + of_kind(docs, "ServiceAccount") + of_kind(docs, "NetworkPolicy")
+    )
     for doc in prerequisites:
         annotations = doc["metadata"]["annotations"]
         assert annotations["helm.sh/hook"] == "pre-install,pre-upgrade"
         # Kept after the hook, so init containers in the backend's pods can use them.
         assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation"
+        if argocd:  # the same for Argo CD: a PreSync hook of an earlier wave than the Jobs
+            assert annotations["argocd.argoproj.io/hook"] == "PreSync"
+            assert annotations["argocd.argoproj.io/hook-delete-policy"] == "BeforeHookCreation"
+            assert annotations["argocd.argoproj.io/sync-wave"] == annotations["helm.sh/hook-weight"]
+        else:
+            assert not any(key.startswith("argocd.argoproj.io/") for key in annotations)
         for job in jobs:
             job_weight = int(job["metadata"]["annotations"]["helm.sh/hook-weight"])
             assert int(annotations["helm.sh/hook-weight"]) < job_weight
@@ -401,15 +574,19 @@ def test_defaults_render_the_hook_job() -> None:
     assert annotations["helm.sh/hook-weight"] == "0"
     # Failed Jobs stay for inspection; a successful one is removed.
     assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation,hook-succeeded"
+    assert annotations["argocd.argoproj.io/hook"] == "PreSync"
     spec = job["spec"]
-    assert spec["backoffLimit"] == 0
+    # Changed from 0: podFailurePolicy now fails the Job at once on exit 1/2/3 and replaces
+    # evicted pods; backoffLimit only bounds the rest (cannot connect, lock timeout, OOM).
+    assert spec["backoffLimit"] == 2
+    assert spec["podFailurePolicy"]["rules"][1]["onExitCodes"]["values"] == [1, 2, 3]
     assert spec["activeDeadlineSeconds"] == 900
     assert spec["ttlSecondsAfterFinished"] == 86400
     pod = spec["template"]["spec"]
     assert pod["restartPolicy"] == "Never"
     assert pod["serviceAccountName"] == "default"
     container = job_container(docs)
-    assert container["image"] == "aim-migrate:0.1.0"
+    assert container["image"] == f"{REPOSITORY}:0.1.0"  # was "aim-migrate:0.1.0" (Docker Hub)
     assert container["args"] == ["migrate"]
     assert "command" not in container  # the image's ENTRYPOINT runs
     env = env_of(container)
@@ -424,10 +601,18 @@ def test_defaults_render_the_hook_job() -> None:
     for name in ("AIM_MIGRATIONS_DIR", "AIM_SCHEMA", "AIM_BASELINE_VERSION", "AIM_PUSHGATEWAY_URL"):
         assert name not in env
     assert all(item["value"] != "" for item in env.values() if "value" in item)
+    # The URL is a mounted Secret file by default (was DATABASE_URL from a secretKeyRef).
+    assert "DATABASE_URL" not in env
+    assert env_value(container, "DATABASE_URL_FILE") == "/var/run/secrets/aim-migrate/database/url"
+    assert database_ref(pod, container) == {"name": f"{FULLNAME}-database", "key": "DATABASE_URL"}
 
 
 def test_kubernetes_version_is_shipped_by_kubernetes_validate() -> None:
     assert Version(kubernetes_validate.latest_version()) >= Version(KUBE_VERSION)
+    supported = {Version(v) for v in kubernetes_validate.utils.all_versions()}
+    assert {Version(v) for v in KUBE_VERSIONS} <= supported
+    # The oldest version validated is the chart's minimum.
+    assert _chart().metadata["kubeVersion"] == f">={min(KUBE_VERSIONS, key=Version)}-0"
     probe = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "bogus": 1}
     with pytest.raises(kubernetes_validate.ValidationError):  # strict: unknown fields fail
         kubernetes_validate.validate(probe, KUBE_VERSION, strict=True)
@@ -476,7 +661,11 @@ def test_kitchen_sink_pod_settings() -> None:
     assert job["spec"]["backoffLimit"] == 1
     assert "ttlSecondsAfterFinished" not in job["spec"]
     template = job["spec"]["template"]
-    assert template["metadata"]["annotations"] == {"sidecar.istio.io/inject": "false"}
+    # serviceMesh.disableInjection (default on) adds Linkerd's switch to the one set here.
+    assert template["metadata"]["annotations"] == {
+        "sidecar.istio.io/inject": "false",
+        "linkerd.io/inject": "disabled",
+    }
     assert template["metadata"]["labels"]["tier"] == "db"
     pod = template["spec"]
     assert pod["serviceAccountName"] == "migrator"
@@ -510,7 +699,7 @@ def test_database_url_as_a_mounted_file() -> None:
 def test_existing_secret_is_referenced_not_created() -> None:
     docs = render(SCENARIOS["existing-secret"])
     assert of_kind(docs, "Secret") == []
-    ref = env_of(job_container(docs))["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+    ref = database_ref(pre_job(docs)["spec"]["template"]["spec"], job_container(docs))
     assert ref == {"name": "aim-db", "key": "url"}
     assert 'Secret "aim-db", key "url"' in notes(SCENARIOS["existing-secret"])
 
@@ -525,6 +714,10 @@ def test_chart_made_secret_is_an_early_persistent_hook() -> None:
         "helm.sh/hook": "pre-install,pre-upgrade",
         "helm.sh/hook-weight": "-10",
         "helm.sh/hook-delete-policy": "before-hook-creation",
+        # argocd.enabled (default): the same hook spelled out for Argo CD.
+        "argocd.argoproj.io/hook": "PreSync",
+        "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation",
+        "argocd.argoproj.io/sync-wave": "-10",
     }
 
 
@@ -605,7 +798,8 @@ def test_init_container_matches_the_job() -> None:
     assert all(volume in pod["volumes"] for volume in job_volumes)
     (backend,) = pod["containers"]
     assert backend["name"] == "backend"
-    assert backend["env"][0]["valueFrom"] == init["env"][0]["valueFrom"]
+    # The backend gets DATABASE_URL from the Secret that the init container reads as a file.
+    assert backend["env"][0]["valueFrom"]["secretKeyRef"] == database_ref(pod, init)
 
 
 def test_job_can_be_disabled_for_init_container_mode() -> None:
@@ -631,7 +825,7 @@ def test_long_release_names_stay_valid() -> None:
     docs = render(SCENARIOS["kitchen-sink"] | {"fullnameOverride": ""}, name=name)
     for doc in docs:
         assert len(doc["metadata"]["name"]) <= 63
-        kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
+        validate_strictly(doc)
 
 
 def test_parent_chart_can_include_the_init_container(tmp_path: Path) -> None:
@@ -645,6 +839,7 @@ def test_parent_chart_can_include_the_init_container(tmp_path: Path) -> None:
     )
     (parent / "values.yaml").write_text(
         "aim-migrate:\n  job:\n    enabled: false\n"
+        f"  image:\n    repository: {REPOSITORY}\n"
         "  initContainer:\n    command: migrate\n"
         "  database:\n    existingSecret:\n      name: backend-db\n"
     )
@@ -685,10 +880,11 @@ spec:
         "shop-aim-migrate-post-deploy"
     ]
     deployment = one(docs, "Deployment")
-    kubernetes_validate.validate(deployment, KUBE_VERSION, strict=True)
+    validate_strictly(deployment)
     (init,) = deployment["spec"]["template"]["spec"]["initContainers"]
-    assert init["image"] == "aim-migrate:0.1.0"  # the subchart's appVersion, not the parent's
-    ref = env_of(init)["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+    # The subchart's appVersion, not the parent's (the repository is now always given).
+    assert init["image"] == f"{REPOSITORY}:0.1.0"
+    ref = database_ref(deployment["spec"]["template"]["spec"], init)
     assert ref == {"name": "backend-db", "key": "DATABASE_URL"}
 
 
@@ -711,9 +907,10 @@ def test_pre_and_post_deploy_jobs(scenario: str) -> None:
     assert len(of_kind(docs, "Job")) == 2
     prefix = pre["metadata"]["name"]
     assert post["metadata"]["name"] == f"{prefix}-post-deploy"
-    for job, hook in ((pre, PRE_HOOK), (post, POST_HOOK)):
+    for job, hook, argo in ((pre, PRE_HOOK, "PreSync"), (post, POST_HOOK, "PostSync")):
         annotations = job["metadata"]["annotations"]
         assert annotations["helm.sh/hook"] == hook
+        assert annotations["argocd.argoproj.io/hook"] == argo
         assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation,hook-succeeded"
     assert (
         pre["metadata"]["annotations"]["helm.sh/hook-weight"]
@@ -739,15 +936,22 @@ def test_job_settings_apply_to_both_jobs() -> None:
         "job": {
             "hookWeight": -3,
             "activeDeadlineSeconds": 3600,
-            "annotations": {"team": "db", "helm.sh/hook": "test"},  # the hook cannot be overridden
+            # Neither the hook nor Argo CD's annotations can be overridden here.
+            "annotations": {"team": "db", "helm.sh/hook": "test", "argocd.argoproj.io/hook": "x"},
         }
     }
     docs = render(values)
-    for job, hook in ((pre_job(docs), PRE_HOOK), (post_job(docs), POST_HOOK)):
+    for job, hook, argo in (
+        (pre_job(docs), PRE_HOOK, "PreSync"),
+        (post_job(docs), POST_HOOK, "PostSync"),
+    ):
         assert job["metadata"]["annotations"] == {
             "helm.sh/hook": hook,
             "helm.sh/hook-weight": "-3",
             "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded",
+            "argocd.argoproj.io/hook": argo,
+            "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation,HookSucceeded",
+            "argocd.argoproj.io/sync-wave": "-3",
             "team": "db",
         }
         assert job["spec"]["activeDeadlineSeconds"] == 3600
@@ -783,7 +987,11 @@ def test_init_container_waits_by_default() -> None:
     assert env_value(init, "AIM_WAIT_TIMEOUT") == "15m"
     assert "AIM_PHASE" not in env  # wait has no phase
     # The same database Secret as the Jobs when no read-only one is set.
-    assert env["DATABASE_URL"] == env_of(job)["DATABASE_URL"]
+    backend_pod = one(docs, "Deployment")["spec"]["template"]["spec"]
+    assert database_ref(backend_pod, init) == database_ref(
+        pre_job(docs)["spec"]["template"]["spec"], job
+    )
+    assert env["DATABASE_URL_FILE"] == env_of(job)["DATABASE_URL_FILE"]
     assert init["image"] == job["image"]
     assert init["securityContext"] == job["securityContext"]
     assert init["volumeMounts"] == job["volumeMounts"]
@@ -827,15 +1035,13 @@ def test_init_container_can_still_migrate() -> None:
 def test_init_container_uses_its_read_only_secret() -> None:
     values = READ_ONLY | {"database": {"url": DATABASE_URL}, "exampleDeployment": {"enabled": True}}
     docs = render(values)
-    ref = env_of(init_container(docs))["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+    backend_pod = one(docs, "Deployment")["spec"]["template"]["spec"]
+    ref = database_ref(backend_pod, init_container(docs))
     assert ref == {"name": "aim-db-wait", "key": "url"}
     # The Jobs (which need DDL rights) and the backend keep the chart's Secret.
     chart_ref = {"name": f"{FULLNAME}-database", "key": "DATABASE_URL"}
     for job in (pre_job(docs), post_job(docs)):
-        assert (
-            env_of(job_container(docs, job))["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
-            == chart_ref
-        )
+        assert database_ref(job["spec"]["template"]["spec"], job_container(docs, job)) == chart_ref
     (backend,) = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"]
     assert backend["env"][0]["valueFrom"]["secretKeyRef"] == chart_ref
     # The chart does not create the read-only Secret: it only references it.
@@ -844,7 +1050,7 @@ def test_init_container_uses_its_read_only_secret() -> None:
     ]
     assert 'Secret "aim-db-wait", key "url"' in notes(values)
     for doc in docs:
-        kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
+        validate_strictly(doc)
     assert lint_findings(values) == []
 
 
@@ -867,12 +1073,12 @@ def test_init_container_read_only_secret_as_a_mounted_file() -> None:
         assert volume["items"] == [{"key": "DATABASE_URL", "path": "url"}]
     assert "DATABASE_URL" not in env_of(init_container(docs))
     for doc in docs:
-        kubernetes_validate.validate(doc, KUBE_VERSION, strict=True)
+        validate_strictly(doc)
 
 
 def test_parent_chart_init_container_waits_with_its_own_secret(tmp_path: Path) -> None:
     """From a parent chart, "aim-migrate.initContainer" honours initContainer.* too."""
-    values = {"initContainer": READ_ONLY["initContainer"] | {"waitTimeout": "2m"}}
+    values = MINIMAL | {"initContainer": READ_ONLY["initContainer"] | {"waitTimeout": "2m"}}
     parent = tmp_path / "backend"
     shutil.copytree(CHART, parent / "charts" / "aim-migrate")
     (parent / "templates").mkdir()
@@ -901,14 +1107,11 @@ spec:
     with helm.Chart.load(parent) as chart:
         files = chart.render(name="shop", namespace=NAMESPACE)
     pod = yaml.safe_load(files["backend/templates/pod.yaml"])
-    kubernetes_validate.validate(pod, KUBE_VERSION, strict=True)
+    validate_strictly(pod)
     (init,) = pod["spec"]["initContainers"]
     assert init["args"] == ["wait"]
     assert env_value(init, "AIM_WAIT_TIMEOUT") == "2m"
-    assert env_of(init)["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
-        "name": "aim-db-wait",
-        "key": "url",
-    }
+    assert database_ref(pod["spec"], init) == {"name": "aim-db-wait", "key": "url"}
     # The subchart's own Jobs still use the migrator's Secret.
     docs = [
         doc
@@ -918,7 +1121,7 @@ spec:
         if doc
     ]
     for job in (pre_job(docs), post_job(docs)):
-        ref = env_of(job_container(docs, job))["DATABASE_URL"]["valueFrom"]["secretKeyRef"]
+        ref = database_ref(job["spec"]["template"]["spec"], job_container(docs, job))
         assert ref == {"name": "shop-aim-migrate-database", "key": "DATABASE_URL"}
 
 
@@ -969,7 +1172,9 @@ INVALID: dict[str, tuple[dict[str, Any], str]] = {
         "existingSecret",
     ),
     "repository missing": (_with("image.repository", None), "repository"),
-    "repository empty": (_with("image.repository", ""), "repository"),
+    # (An empty repository, the default, now fails the render with an explanation instead:
+    # test_image_repository_is_required.)
+    "repository with a space": (_with("image.repository", "my registry/aim"), "repository"),
     "duration with words": (_with("config.lockTimeout", "5 minutes"), "lockTimeout"),
     "negative retries": (_with("config.ddlLockRetries", -1), "ddlLockRetries"),
     "reserved grouping label": (
@@ -1024,6 +1229,146 @@ INVALID: dict[str, tuple[dict[str, Any], str]] = {
     "unknown init database key": (_with("initContainer.database.url", DATABASE_URL), "url"),
     "postDeploy not a boolean": (_with("postDeploy.enabled", "true"), "postDeploy/enabled"),
     "unknown postDeploy key": (_with("postDeploy.hookWeight", 5), "hookWeight"),
+    # Schema holes of issue 16.
+    "empty tmp sizeLimit": (_with("tmpVolume.sizeLimit", ""), "tmpVolume/sizeLimit"),
+    "zero tmp sizeLimit": (_with("tmpVolume.sizeLimit", "0"), "tmpVolume/sizeLimit"),
+    "null tmp sizeLimit": (_with("tmpVolume.sizeLimit", None), "sizeLimit"),
+    "tmp sizeLimit with words": (_with("tmpVolume.sizeLimit", "64 megs"), "tmpVolume/sizeLimit"),
+    "Bitnami-style pod context": (
+        _with("podSecurityContext.enabled", False),
+        "podSecurityContext': additional properties 'enabled'",
+    ),
+    "Bitnami-style container context": (
+        _with("securityContext.enabled", False),
+        "securityContext': additional properties 'enabled'",
+    ),
+    "unknown pod context key": (
+        _with("podSecurityContext.runAsUserName", "x"),
+        "runAsUserName",
+    ),
+    "procMount": (_with("securityContext.procMount", "Unmasked"), "procMount"),
+    "unconfined seccomp": (
+        _with("securityContext.seccompProfile", {"type": "Unconfined"}),
+        "securityContext/seccompProfile/type",
+    ),
+    "localhost seccomp without a profile": (
+        _with("podSecurityContext.seccompProfile", {"type": "Localhost"}),
+        "localhostProfile",
+    ),
+    "seccomp unknown key": (
+        _with("podSecurityContext.seccompProfile", {"type": "RuntimeDefault", "mode": "x"}),
+        "mode",
+    ),
+    "capabilities as a string": (
+        _with("securityContext.capabilities", {"drop": "ALL"}),
+        "securityContext/capabilities/drop",
+    ),
+    "fsGroupChangePolicy": (
+        _with("podSecurityContext.fsGroupChangePolicy", "Sometimes"),
+        "fsGroupChangePolicy",
+    ),
+    "root user": (_with("securityContext.runAsUser", 0), "securityContext/runAsUser"),
+    "user as a string": (_with("podSecurityContext.runAsUser", "10001"), "runAsUser"),
+    "hook delete policy": (_with("job.hookDeletePolicy", "always"), "hookDeletePolicy"),
+    "hook delete policy with spaces": (
+        _with("job.hookDeletePolicy", "before-hook-creation, hook-succeeded"),
+        "hookDeletePolicy",
+    ),
+    "exit code 0": (
+        _with("job.podFailurePolicy.failJobExitCodes", [0]),
+        "failJobExitCodes",
+    ),
+    "exit code as a string": (
+        _with("job.podFailurePolicy.failJobExitCodes", ["1"]),
+        "failJobExitCodes",
+    ),
+    "duplicate exit codes": (
+        _with("job.podFailurePolicy.failJobExitCodes", [1, 1]),
+        "failJobExitCodes",
+    ),
+    "unknown podFailurePolicy key": (_with("job.podFailurePolicy.rules", []), "rules"),
+    "mesh switch not a boolean": (
+        _with("serviceMesh.disableInjection", "yes"),
+        "serviceMesh/disableInjection",
+    ),
+    "openshift not a boolean": (_with("openshift.enabled", "true"), "openshift/enabled"),
+    "argocd not a boolean": (_with("argocd.enabled", 1), "argocd/enabled"),
+    "sidecar named like the runner": (
+        _with("sidecars", [{"name": "aim-migrate", "image": "x:1"}]),
+        "sidecars/0/name",
+    ),
+    "sidecar without a name": (_with("sidecars", [{"image": "x:1"}]), "sidecars/0"),
+    "sidecar without an image": (_with("sidecars", [{"name": "proxy"}]), "sidecars/0"),
+    "sidecar restartPolicy": (
+        _with("sidecars", [{"name": "proxy", "image": "x:1", "restartPolicy": "OnFailure"}]),
+        "sidecars/0/restartPolicy",
+    ),
+    "init container name": (
+        _with("extraInitContainers", [{"name": "Bad_Name", "image": "x:1"}]),
+        "extraInitContainers/0/name",
+    ),
+    "network policy without the database": (
+        _with("networkPolicy.enabled", True),
+        "networkPolicy/database",
+    ),
+    "network policy CIDR": (
+        _with("networkPolicy", {"enabled": True, "database": {"cidrs": ["10.0.0.1"]}}),
+        "networkPolicy/database/cidrs/0",
+    ),
+    "network policy port": (
+        _with(
+            "networkPolicy",
+            {"enabled": True, "database": {"cidrs": ["10.0.0.0/8"], "ports": [70000]}},
+        ),
+        "networkPolicy/database/ports/0",
+    ),
+    "network policy selector": (
+        _with(
+            "networkPolicy",
+            {"enabled": True, "database": {"podSelector": {"app": "postgres"}}},
+        ),
+        "networkPolicy/database/podSelector",
+    ),
+    "network policy without the Pushgateway": (
+        _with(
+            "networkPolicy",
+            {"enabled": True, "database": {"cidrs": ["10.0.0.0/8"]}},
+            {"metrics": {"pushgatewayUrl": "http://pgw:9091"}},
+        ),
+        "networkPolicy/pushgateway",
+    ),
+    "unknown networkPolicy key": (_with("networkPolicy.ingress", []), "ingress"),
+    "CA from a Secret and a ConfigMap": (
+        _with("database.ca", {"secret": "a", "configMap": "b"}),
+        "database/ca/configMap",
+    ),
+    "CA Secret name": (_with("database.ca.secret", "Bad_Name"), "database/ca/secret"),
+    "mountAsFile not a boolean": (_with("database.mountAsFile", "yes"), "mountAsFile"),
+    # Fan-out (issue 17).
+    "fanout not a boolean": (_with("fanout.enabled", "yes"), "fanout/enabled"),
+    "zero shards": (_with("fanout.shards", 0), "fanout/shards"),
+    "too many shards": (_with("fanout.shards", 1001), "fanout/shards"),
+    "shards as a string": (_with("fanout.shards", "4"), "fanout/shards"),
+    "zero parallel": (_with("fanout.parallel", 0), "fanout/parallel"),
+    "too much parallel": (_with("fanout.parallel", 257), "fanout/parallel"),
+    "negative backoffLimitPerIndex": (
+        _with("fanout.backoffLimitPerIndex", -1),
+        "fanout/backoffLimitPerIndex",
+    ),
+    "backoffLimitPerIndex as a string": (
+        _with("fanout.backoffLimitPerIndex", "1"),
+        "fanout/backoffLimitPerIndex",
+    ),
+    "targets Secret name": (
+        _with("fanout.targetsSecret.name", "Bad_Name"),
+        "fanout/targetsSecret/name",
+    ),
+    "targets Secret empty key": (
+        _with("fanout.targetsSecret.key", ""),
+        "fanout/targetsSecret/key",
+    ),
+    "unknown fanout key": (_with("fanout.maxFailedIndexes", 2), "maxFailedIndexes"),
+    "unknown targetsSecret key": (_with("fanout.targetsSecret.namespace", "x"), "namespace"),
 }
 
 
@@ -1031,7 +1376,7 @@ INVALID: dict[str, tuple[dict[str, Any], str]] = {
 def test_invalid_values_are_rejected_at_render_time(case: str) -> None:
     values, where = INVALID[case]
     with pytest.raises(helm.HelmValuesError, match=r"schema") as caught:
-        _chart().render(values=values, name=RELEASE, namespace=NAMESPACE)
+        _chart().render(values=with_repository(values), name=RELEASE, namespace=NAMESPACE)
     assert where in str(caught.value)
 
 
@@ -1056,6 +1401,26 @@ def test_lint_reports_invalid_values() -> None:
             "needs metrics.username",
         ),
         ({"initContainer": {"command": "sleep"}}, "initContainer.command must be"),
+        ({"image": {"repository": ""}}, "image.repository is required"),
+        ({"database": {"ca": {"secret": "a", "configMap": "b"}}}, "not both"),
+        ({"sidecars": [{"name": "aim-migrate", "image": "x:1"}]}, "is taken"),
+        (
+            {
+                "sidecars": [{"name": "proxy", "image": "x:1"}],
+                "extraInitContainers": [{"name": "proxy", "image": "y:1"}],
+            },
+            '"proxy" is taken',
+        ),
+        ({"networkPolicy": {"enabled": True}}, "networkPolicy.database needs"),
+        (
+            {
+                "networkPolicy": {"enabled": True, "database": {"cidrs": ["10.0.0.0/8"]}},
+                "metrics": {"pushgatewayUrl": "http://pgw:9091"},
+            },
+            "networkPolicy.pushgateway needs",
+        ),
+        ({"job": {"hookDeletePolicy": "always"}}, "job.hookDeletePolicy"),
+        ({"fanout": {"enabled": True}}, "fanout.targetsSecret.name is required"),
     ],
 )
 def test_template_guards_without_the_schema(
@@ -1066,6 +1431,603 @@ def test_template_guards_without_the_schema(
     (chart_dir / "values.schema.json").unlink()
     with helm.Chart.load(chart_dir) as chart:
         assert chart.schema is None
-        chart.render(name=RELEASE, namespace=NAMESPACE)
+        chart.render(values=MINIMAL, name=RELEASE, namespace=NAMESPACE)
         with pytest.raises(helm.HelmRenderError, match=message):
-            chart.render(values=values, name=RELEASE, namespace=NAMESPACE)
+            chart.render(values=with_repository(values), name=RELEASE, namespace=NAMESPACE)
+
+
+def test_tmp_volume_is_a_valid_empty_dir_even_without_the_schema(tmp_path: Path) -> None:
+    """`tmpVolume.sizeLimit: ""` used to render `emptyDir:` (null: no volume source at all)."""
+    chart_dir = shutil.copytree(CHART, tmp_path / "aim-migrate")
+    (chart_dir / "values.schema.json").unlink()
+    with helm.Chart.load(chart_dir) as chart:
+        files = chart.render(
+            values=with_repository({"tmpVolume": {"medium": "", "sizeLimit": ""}}),
+            name=RELEASE,
+            namespace=NAMESPACE,
+        )
+    job = yaml.safe_load(files["aim-migrate/templates/job.yaml"])
+    volumes = {v["name"]: v for v in job["spec"]["template"]["spec"]["volumes"]}
+    assert volumes["aim-migrate-tmp"] == {"name": "aim-migrate-tmp", "emptyDir": {}}
+
+
+# ------------------------------------------------------------------ real clusters (issue 16)
+
+
+def test_image_repository_is_required() -> None:
+    """No default that would silently pull docker.io/library/aim-migrate."""
+    with pytest.raises(helm.HelmRenderError) as caught:
+        _chart().render(values={}, name=RELEASE, namespace=NAMESPACE)
+    message = str(caught.value)
+    assert "image.repository is required" in message
+    assert "--set image.repository=" in message
+    assert "docker.io/library/aim-migrate" in message
+    with pytest.raises(helm.HelmRenderError, match=r"image\.repository is required"):
+        _chart().render(values={"image": {"repository": ""}}, name=RELEASE, namespace=NAMESPACE)
+
+
+def _pod(job: dict[str, Any]) -> dict[str, Any]:
+    return dict(job["spec"]["template"])
+
+
+def test_service_mesh_injection_is_off_in_the_hook_pods() -> None:
+    docs = render()
+    for job in (pre_job(docs), post_job(docs)):
+        metadata = _pod(job)["metadata"]
+        assert metadata["annotations"] == {
+            "sidecar.istio.io/inject": "false",
+            "linkerd.io/inject": "disabled",
+        }
+        assert metadata["labels"]["sidecar.istio.io/inject"] == "false"  # Istio's current form
+    # Switched off (a mesh with native sidecars, STRICT mTLS to the database): nothing added,
+    # the pod's own annotations stay.
+    docs = render(SCENARIOS["sidecars"])
+    for job in (pre_job(docs), post_job(docs)):
+        metadata = _pod(job)["metadata"]
+        assert metadata["annotations"] == {"sidecar.istio.io/nativeSidecar": "true"}
+        assert "sidecar.istio.io/inject" not in metadata["labels"]
+    # The switch is explicit: it wins over a podAnnotations value.
+    docs = render({"podAnnotations": {"linkerd.io/inject": "enabled", "team": "db"}})
+    annotations = _pod(pre_job(docs))["metadata"]["annotations"]
+    assert annotations["linkerd.io/inject"] == "disabled"
+    assert annotations["team"] == "db"
+    # The backend's pods are meshed on purpose: the example Deployment gets no such switch.
+    deployment = one(render({"exampleDeployment": {"enabled": True}}), "Deployment")
+    assert "annotations" not in deployment["spec"]["template"]["metadata"]
+    assert "sidecar.istio.io/inject" not in deployment["spec"]["template"]["metadata"]["labels"]
+
+
+def test_sidecars_are_native_sidecars_before_the_runner() -> None:
+    values = SCENARIOS["sidecars"]
+    docs = render(values)
+    for job in (pre_job(docs), post_job(docs)):
+        pod = job["spec"]["template"]["spec"]
+        proxy, extra = pod["initContainers"]
+        assert proxy == CLOUD_SQL_PROXY | {"restartPolicy": "Always"}  # started first, stopped last
+        assert extra["name"] == "wait-for-proxy-config"
+        assert "restartPolicy" not in extra  # an ordinary init container, run to completion
+        assert [c["name"] for c in pod["containers"]] == ["aim-migrate"]  # the Job's only container
+        assert pod["restartPolicy"] == "Never"
+    # The example backend: the proxy (serving the backend too), the extra one, then the runner.
+    backend = one(docs, "Deployment")["spec"]["template"]["spec"]
+    assert [c["name"] for c in backend["initContainers"]] == [
+        "cloud-sql-proxy",
+        "wait-for-proxy-config",
+        "aim-migrate",
+    ]
+    assert backend["initContainers"][0]["restartPolicy"] == "Always"
+    # No sidecars: no initContainers key in the Jobs.
+    assert "initContainers" not in pre_job(render())["spec"]["template"]["spec"]
+    # An extra init container may itself be a sidecar, where the user puts it.
+    late = {"extraInitContainers": [{"name": "late", "image": "x:1", "restartPolicy": "Always"}]}
+    (sidecar,) = pre_job(render(late))["spec"]["template"]["spec"]["initContainers"]
+    assert sidecar["restartPolicy"] == "Always"
+
+
+def test_pod_failure_policy_retries_evictions_and_fails_fast() -> None:
+    job = pre_job(render())
+    assert job["spec"]["backoffLimit"] == 2
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"  # required by the API
+    assert job["spec"]["podFailurePolicy"] == {
+        "rules": [
+            {
+                "action": "Ignore",
+                "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}],
+            },
+            {
+                "action": "FailJob",
+                "onExitCodes": {
+                    "containerName": "aim-migrate",
+                    "operator": "In",
+                    "values": [1, 2, 3],
+                },
+            },
+        ]
+    }
+    assert job == _with_post_hook_removed(post_job(render()), job)
+    # Exit codes are sorted and de-typed as the API wants; an empty list keeps only Ignore.
+    custom = pre_job(render(_with("job.podFailurePolicy.failJobExitCodes", [3, 1, 10, 2])))
+    assert custom["spec"]["podFailurePolicy"]["rules"][1]["onExitCodes"]["values"] == [1, 2, 3, 10]
+    none = pre_job(render(_with("job.podFailurePolicy.failJobExitCodes", [])))
+    assert [rule["action"] for rule in none["spec"]["podFailurePolicy"]["rules"]] == ["Ignore"]
+    # Off: the plain Job, as before issue 16 (then set backoffLimit 0, as argocd-off does).
+    off = pre_job(render(SCENARIOS["argocd-off"]))
+    assert "podFailurePolicy" not in off["spec"]
+    assert off["spec"]["backoffLimit"] == 0
+    assert "A failed pod is retried up to job.backoffLimit=0" in notes(SCENARIOS["argocd-off"])
+    assert "Exit codes 1, 2, 3 fail the Job at once" in notes()
+
+
+def _with_post_hook_removed(post: dict[str, Any], pre: dict[str, Any]) -> dict[str, Any]:
+    """The post-deploy Job given the pre-deploy one's metadata and AIM_PHASE (all that differs)."""
+    post = copy.deepcopy(post)
+    post["metadata"] = pre["metadata"]
+    for container in post["spec"]["template"]["spec"]["containers"]:
+        for item in container["env"]:
+            if item["name"] == "AIM_PHASE":
+                item["value"] = "pre-deploy"
+    return post
+
+
+def test_argocd_hooks_and_hook_delete_policy() -> None:
+    docs = render(SCENARIOS["gitops"])
+    for job, argo in ((pre_job(docs), "PreSync"), (post_job(docs), "PostSync")):
+        annotations = job["metadata"]["annotations"]
+        assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation"  # the value
+        assert annotations["argocd.argoproj.io/hook"] == argo
+        assert annotations["argocd.argoproj.io/hook-delete-policy"] == "BeforeHookCreation"
+        assert annotations["argocd.argoproj.io/sync-wave"] == "3"
+        # safe-to-evict reaches the pods (documented for node drains by the autoscaler).
+        assert (
+            _pod(job)["metadata"]["annotations"]["cluster-autoscaler.kubernetes.io/safe-to-evict"]
+            == "false"
+        )
+    account = one(docs, "ServiceAccount")["metadata"]["annotations"]
+    assert account["argocd.argoproj.io/sync-wave"] == "-7"  # an earlier wave than the Jobs
+    assert account["argocd.argoproj.io/hook"] == "PreSync"
+    # Every policy is translated term by term.
+    values = _with("job.hookDeletePolicy", "hook-failed,hook-succeeded")
+    annotations = pre_job(render(values))["metadata"]["annotations"]
+    assert annotations["helm.sh/hook-delete-policy"] == "hook-failed,hook-succeeded"
+    assert annotations["argocd.argoproj.io/hook-delete-policy"] == "HookFailed,HookSucceeded"
+    assert "A failed one is deleted at once too" in notes(values)
+    # argocd.enabled=false: Helm's annotations only (Argo CD maps those itself).
+    docs = render(SCENARIOS["argocd-off"] | {"database": {"url": DATABASE_URL}})
+    for doc in of_kind(docs, "Job") + of_kind(docs, "Secret"):
+        assert not [key for key in doc["metadata"]["annotations"] if key.startswith("argocd")]
+
+
+def test_network_policy_allows_only_the_database_dns_and_pushgateway() -> None:
+    assert of_kind(render(), "NetworkPolicy") == []  # opt-in
+    docs = render(SCENARIOS["network-policy"])
+    policy = one(docs, "NetworkPolicy")
+    assert policy["metadata"]["name"] == FULLNAME
+    spec = policy["spec"]
+    assert spec["policyTypes"] == ["Ingress", "Egress"]
+    assert "ingress" not in spec  # no ingress at all: the runner listens on nothing
+    # It selects the Jobs' pods, and only them.
+    selector = spec["podSelector"]["matchLabels"]
+    for job in of_kind(docs, "Job"):
+        assert selector.items() <= _pod(job)["metadata"]["labels"].items()
+    backend = one(
+        render(SCENARIOS["network-policy"] | {"exampleDeployment": {"enabled": True}}), "Deployment"
+    )
+    assert not selector.items() <= backend["spec"]["template"]["metadata"]["labels"].items()
+    database, dns, pushgateway = spec["egress"]
+    assert database == {
+        "to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}],
+        "ports": [{"protocol": "TCP", "port": 5432}, {"protocol": "TCP", "port": 6432}],
+    }
+    assert dns["to"] == [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+            "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+        }
+    ]
+    assert dns["ports"] == [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}]
+    monitoring = SCENARIOS["network-policy"]["networkPolicy"]["pushgateway"]
+    assert pushgateway == {"to": [monitoring], "ports": [{"protocol": "TCP", "port": 9091}]}
+    assert "reach only the database, DNS and the Pushgateway" in notes(SCENARIOS["network-policy"])
+    # In-cluster database, custom DNS, extra egress; no Pushgateway rule without a URL.
+    spec = one(render(SCENARIOS["network-policy-in-cluster"]), "NetworkPolicy")["spec"]
+    database, dns, extra = spec["egress"]
+    assert database["to"] == [{"podSelector": {"matchLabels": {"app": "postgres"}}}]
+    assert dns == {
+        "to": [{"namespaceSelector": {"matchLabels": {"dns": "yes"}}}],
+        "ports": [{"port": 5353, "protocol": "UDP"}, {"port": 5353, "protocol": "TCP"}],
+    }
+    assert extra == {"to": [{"ipBlock": {"cidr": "199.36.153.4/30"}}]}
+    # The Pushgateway's port comes from its URL (scheme default without one).
+    values = merged(
+        SCENARIOS["network-policy"], {"metrics": {"pushgatewayUrl": "https://pgw.example.com/x"}}
+    )
+    rule = one(render(values), "NetworkPolicy")["spec"]["egress"][2]
+    assert rule["ports"] == [{"protocol": "TCP", "port": 443}]
+
+
+def test_database_url_env_mode_is_still_available() -> None:
+    docs = render(SCENARIOS["env-mode"])
+    for pod, container in runner_containers(docs):
+        env = env_of(container)
+        assert "DATABASE_URL_FILE" not in env
+        assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
+            "name": "aim-db",
+            "key": "DATABASE_URL",
+        }
+        assert "aim-migrate-database" not in {v["name"] for v in pod["volumes"]}
+        assert "aim-migrate-database" not in {m["name"] for m in container["volumeMounts"]}
+
+
+@pytest.mark.parametrize(
+    ("scenario", "source"),
+    [
+        (
+            "ca-secret",
+            {
+                "secret": {
+                    "secretName": "db-ca",
+                    "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                    "defaultMode": 292,
+                }
+            },
+        ),
+        (
+            "ca-configmap",
+            {
+                "configMap": {
+                    "name": "db-ca-bundle",
+                    "items": [{"key": "root.pem", "path": "ca.crt"}],
+                    "defaultMode": 292,
+                }
+            },
+        ),
+    ],
+)
+def test_database_ca_is_mounted_for_verify_full(scenario: str, source: dict[str, Any]) -> None:
+    docs = render(SCENARIOS[scenario])
+    runners = list(runner_containers(docs))
+    assert len(runners) >= 2
+    for pod, container in runners:
+        path = env_value(container, "PGSSLROOTCERT")
+        assert path == "/var/run/secrets/aim-migrate/ca/ca.crt"
+        (mount,) = [m for m in container["volumeMounts"] if m["name"] == "aim-migrate-ca"]
+        assert mount == {
+            "name": "aim-migrate-ca",
+            "mountPath": "/var/run/secrets/aim-migrate/ca",
+            "readOnly": True,
+        }
+        (volume,) = [v for v in pod["volumes"] if v["name"] == "aim-migrate-ca"]
+        assert volume == {"name": "aim-migrate-ca"} | source
+    assert "PGSSLROOTCERT" not in env_of(job_container(render()))
+
+
+def test_openshift_leaves_the_user_to_the_scc() -> None:
+    docs = render(SCENARIOS["openshift"])
+    for _, template in pod_specs(docs):
+        spec = template["spec"]
+        assert not {"runAsUser", "runAsGroup", "fsGroup"} & set(spec["securityContext"])
+        for container in spec.get("initContainers", []) + spec["containers"]:
+            assert not {"runAsUser", "runAsGroup"} & set(container.get("securityContext", {}))
+    # Everything else of the lockdown stays (checked for every scenario above), and the values
+    # themselves are untouched: without the switch the UID comes back.
+    assert job_container(render())["securityContext"]["runAsUser"] == 10001
+
+
+def test_notes_do_not_claim_what_has_not_run() -> None:
+    text = notes()
+    assert "applied the pending" not in text  # rendered before the hooks run (and on --dry-run)
+    assert "`--dry-run` and `helm template` run nothing" in text
+    assert "applies the pending pre-deploy migrations" in text
+    # Failed Jobs do not stay forever: the TTL controller deletes them.
+    assert "job.ttlSecondsAfterFinished (86400s): then the TTL controller deletes them" in text
+    kept = notes(_with("job.ttlSecondsAfterFinished", None))
+    assert "stay for inspection until the next\ninstall/upgrade replaces it" in kept
+    assert "TTL controller" not in kept
+
+
+def test_docs_create_secrets_in_the_release_namespace_and_mount_the_ca() -> None:
+    """The first hour of a newcomer: the commands in the READMEs and values.yaml work as given."""
+    section = (ROOT / "README.md").read_text().split("## Deploy on Kubernetes", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    header = (CHART / "values.yaml").read_text().split("\n\n", 1)[0]  # "Minimal install"
+    values_comments = [
+        line.removeprefix("#   ") for line in header.splitlines() if line.startswith("#   ")
+    ]
+    texts = {
+        "README.md#deploy-on-kubernetes": _shell_blocks(section),
+        "helm/aim-migrate/README.md": _shell_blocks((CHART / "README.md").read_text()),
+        "helm/aim-migrate/values.yaml": "\n".join(values_comments),
+    }
+    for where, text in texts.items():
+        # One command per logical line (backslash continuations joined).
+        commands = text.replace("\\\n", " ").splitlines()
+        secrets = [c for c in commands if re.search(r"\bkubectl\b.*\bcreate secret\b", c)]
+        assert secrets, where
+        for command in secrets:
+            assert re.search(r"(-n|--namespace)[ =]\S", command), f"{where}: {command}"
+        installs = [c for c in commands if re.search(r"\bhelm (install|upgrade)\b", c)]
+        assert installs, where
+        for command in installs:
+            assert "image.repository=" in command, f"{where}: {command}"
+            assert re.search(r"(-n|--namespace)[ =]\S", command), f"{where}: {command}"
+            # Every verify-full example comes with the server's CA.
+            if "verify-full" in text:
+                assert "database.ca." in command, f"{where}: {command}"
+
+
+def _shell_blocks(markdown: str) -> str:
+    return "\n".join(re.findall(r"```(?:sh|bash|console)\n(.*?)```", markdown, flags=re.DOTALL))
+
+
+# --------------------------------------------------------------------------- checkov
+
+CHECKOV_ALLOWLIST = ROOT / "helm" / "checkov-allowlist.yaml"
+CHECKOV_SCENARIOS = (
+    "defaults",
+    "env-mode",
+    "init-wait",
+    "kitchen-sink",
+    "sidecars",
+    "network-policy",
+    "openshift",
+    "fanout",
+)
+
+
+def _checkov() -> str:
+    cache = Path(os.environ.get("AIM_TEST_CACHE", Path.home() / ".cache" / "aim-migrate-tests"))
+    for candidate in (os.environ.get("AIM_CHECKOV"), cache / "checkov-venv" / "bin" / "checkov"):
+        if candidate and Path(candidate).is_file():
+            return str(candidate)
+    found = shutil.which("checkov")
+    if found:
+        return found
+    message = "checkov is not installed (scripts/test installs it into its own venv)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def test_checkov_finds_nothing_unlisted(tmp_path: Path) -> None:
+    """checkov's Kubernetes checks on the rendered manifests of several value sets: every
+    failed check must be in helm/checkov-allowlist.yaml (with its reason), and every entry
+    there must still match a finding."""
+    checkov = _checkov()
+    env = {**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "LOG_LEVEL": "ERROR"}
+    # One run per value set: checkov's graph checks (a NetworkPolicy selecting a pod) would
+    # otherwise connect resources of different value sets.
+    runs = {}
+    for scenario in CHECKOV_SCENARIOS:
+        manifest = tmp_path / scenario / "manifests.yaml"
+        manifest.parent.mkdir()
+        manifest.write_text(
+            "\n---\n".join(
+                text
+                for path, text in sorted(render_files(SCENARIOS[scenario]).items())
+                if not path.endswith("NOTES.txt") and text.strip()
+            )
+        )
+        command = [
+            checkov,
+            "--file",
+            str(manifest),
+            "--framework",
+            "kubernetes",
+            "--output",
+            "json",
+            "--quiet",
+            "--compact",
+            "--skip-download",  # offline: no Prisma Cloud guidelines or policies
+        ]
+        runs[scenario] = subprocess.Popen(
+            command, cwd=manifest.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+    reports: dict[str, dict[str, Any]] = {}
+    for scenario, proc in runs.items():
+        stdout, stderr = proc.communicate(timeout=300)
+        assert proc.returncode in (0, 1), stderr.decode()  # 1: some check failed
+        reports[scenario] = json.loads(stdout)
+        assert reports[scenario]["summary"]["passed"] > 50, f"{scenario}: checkov ran no checks"
+    # The allowlist is for the version scripts/test installs (new releases add checks).
+    pinned = re.search(r"checkov==([0-9.]+)", (ROOT / "scripts" / "test").read_text())
+    assert pinned, "scripts/test pins no checkov version"
+    for scenario, report in reports.items():
+        assert report["summary"]["checkov_version"] == pinned[1], scenario
+    allowlist = yaml.safe_load(CHECKOV_ALLOWLIST.read_text())
+    for entry in allowlist:
+        assert set(entry) <= {"checks", "resources", "scenarios", "reason"}, entry
+        assert len(entry["reason"]) > 40, entry  # a real reason
+        assert set(entry.get("scenarios", CHECKOV_SCENARIOS)) <= set(CHECKOV_SCENARIOS), entry
+    used: set[tuple[int, str]] = set()
+    unlisted = []
+    findings = [
+        (scenario, item)
+        for scenario, report in reports.items()
+        for item in report["results"]["failed_checks"]
+    ]
+    for scenario, result in findings:
+        kind, _namespace, name = result["resource"].split(".")[:3]
+        matches = [
+            index
+            for index, entry in enumerate(allowlist)
+            if result["check_id"] in entry["checks"]
+            and any(fnmatch.fnmatchcase(f"{kind}/{name}", p) for p in entry["resources"])
+            and scenario in entry.get("scenarios", CHECKOV_SCENARIOS)
+        ]
+        used.update((index, result["check_id"]) for index in matches)
+        if not matches:
+            unlisted.append(
+                f"{scenario}: {result['check_id']} {kind}/{name}: {result['check_name']}"
+            )
+    assert unlisted == [], "checkov findings not in helm/checkov-allowlist.yaml:\n" + "\n".join(
+        unlisted
+    )
+    stale = [
+        check
+        for index, entry in enumerate(allowlist)
+        for check in entry["checks"]
+        if (index, check) not in used
+    ]
+    assert stale == [], f"allowlist entries that match no finding any more: {stale}"
+
+
+def test_readme_cloud_sql_example_renders() -> None:
+    """The README's Cloud SQL Auth Proxy values render into valid manifests as described."""
+    section = (ROOT / "README.md").read_text().split("## Deploy on Kubernetes", 1)[1]
+    (example,) = [
+        block
+        for block in re.findall(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
+        if block.startswith("# values-cloudsql.yaml")
+    ]
+    values = yaml.safe_load(example)
+    docs = render(values)
+    for doc in docs:
+        validate_strictly(doc)
+    assert lint_findings(values) == []
+    pod = pre_job(docs)["spec"]["template"]["spec"]
+    (proxy,) = pod["initContainers"]
+    assert proxy["name"] == "cloud-sql-proxy"
+    assert proxy["restartPolicy"] == "Always"
+    assert pod["serviceAccountName"] == FULLNAME
+
+
+# --------------------------------------------------------------------------- fan-out (issue 17)
+
+
+def test_fanout_jobs_are_indexed_jobs_over_the_targets_secret() -> None:
+    values = SCENARIOS["fanout"]
+    docs = render(values)
+    pre, post = pre_job(docs), post_job(docs)
+    for job, phase in ((pre, "pre-deploy"), (post, "all")):
+        spec = job["spec"]
+        assert spec["completionMode"] == "Indexed"
+        assert spec["completions"] == spec["parallelism"] == 4
+        assert spec["backoffLimitPerIndex"] == 1
+        # No global backoffLimit: its default (2147483647 with backoffLimitPerIndex) lets one
+        # shard's retries leave the other shards alone.
+        assert "backoffLimit" not in spec
+        assert spec["podFailurePolicy"] == {
+            "rules": [
+                {
+                    "action": "Ignore",
+                    "onPodConditions": [{"type": "DisruptionTarget", "status": "True"}],
+                },
+                {
+                    "action": "FailIndex",
+                    "onExitCodes": {
+                        "containerName": "aim-migrate",
+                        "operator": "In",
+                        "values": [1, 2, 3],
+                    },
+                },
+            ]
+        }
+        pod = spec["template"]["spec"]
+        assert pod["restartPolicy"] == "Never"  # required by backoffLimitPerIndex
+        container = job_container(docs, job)
+        env = env_of(container)
+        assert env_value(container, "AIM_TARGETS_FILE") == FANOUT_TARGETS_FILE
+        assert env_value(container, "AIM_SHARD_COUNT") == "4"
+        assert env_value(container, "AIM_PARALLEL") == "8"
+        assert env_value(container, "AIM_PHASE") == phase
+        # Kubernetes sets JOB_COMPLETION_INDEX itself; the chart must not.
+        assert not {"DATABASE_URL", "DATABASE_URL_FILE", "JOB_COMPLETION_INDEX"} & set(env)
+        (mount,) = [
+            m
+            for m in container["volumeMounts"]
+            if m["mountPath"] == FANOUT_TARGETS_FILE.rsplit("/", 1)[0]
+        ]
+        assert mount["readOnly"] is True
+        volumes = {volume["name"]: volume for volume in pod["volumes"]}
+        assert volumes[mount["name"]]["secret"] == {
+            "secretName": "aim-targets",
+            "items": [{"key": "targets", "path": "targets"}],
+            "defaultMode": 0o444,
+        }
+        # No trace of the single-database Secret in the Jobs (it may not exist).
+        assert "aim-migrate-database" not in volumes
+        assert f"{FULLNAME}-database" not in list(walk_strings(job))
+    assert pre == _with_post_hook_removed(post, pre)
+    # The example backend's init container is per application database: unchanged.
+    without = {key: value for key, value in values.items() if key != "fanout"}
+    assert init_container(docs) == init_container(render(without))
+    assert one(docs, "Deployment") == one(render(without), "Deployment")
+    notes_text = notes(values)
+    assert 'Indexed Jobs of 4 shard(s) migrating the databases listed in Secret "aim-targets"' in (
+        notes_text.replace("\n", " ")
+    )
+    assert "Exit codes 1, 2, 3 fail their shard at once" in notes_text
+
+
+def test_fanout_defaults_and_settings() -> None:
+    docs = render({"fanout": {"enabled": True, "targetsSecret": {"name": "aim-targets"}}})
+    for job in (pre_job(docs), post_job(docs)):
+        spec = job["spec"]
+        assert (spec["completions"], spec["parallelism"], spec["backoffLimitPerIndex"]) == (1, 1, 1)
+        container = job_container(docs, job)
+        assert env_value(container, "AIM_SHARD_COUNT") == "1"
+        assert env_value(container, "AIM_PARALLEL") == "4"
+    custom = render(
+        {
+            "fanout": {
+                "enabled": True,
+                "shards": 1000,
+                "parallel": 256,
+                "backoffLimitPerIndex": 0,
+                "targetsSecret": {"name": "tenants", "key": "urls.txt"},
+            },
+            "job": {"podFailurePolicy": {"enabled": False}},
+            "database": {"mountAsFile": False, "ca": {"secret": "db-ca"}},
+        }
+    )
+    for job in (pre_job(custom), post_job(custom)):
+        validate_strictly(job)
+        spec = job["spec"]
+        assert (spec["completions"], spec["parallelism"], spec["backoffLimitPerIndex"]) == (
+            1000,
+            1000,
+            0,
+        )
+        assert "podFailurePolicy" not in spec
+        pod = spec["template"]["spec"]
+        container = job_container(custom, job)
+        env = env_of(container)
+        assert not {"DATABASE_URL", "DATABASE_URL_FILE"} & set(env)  # also in env mode
+        assert env_value(container, "PGSSLROOTCERT").endswith("/ca.crt")  # the CA still applies
+        (volume,) = [
+            v for v in pod["volumes"] if "secret" in v and v["secret"]["secretName"] == "tenants"
+        ]
+        assert volume["secret"]["items"] == [{"key": "urls.txt", "path": "targets"}]
+    # Off (the default): plain Jobs, as before.
+    for job in (pre_job(render()), post_job(render())):
+        assert not {"completionMode", "completions", "parallelism", "backoffLimitPerIndex"} & set(
+            job["spec"]
+        )
+
+
+def test_fanout_needs_the_targets_secret() -> None:
+    with pytest.raises(helm.HelmRenderError) as caught:
+        _chart().render(
+            values=with_repository({"fanout": {"enabled": True}}), name=RELEASE, namespace=NAMESPACE
+        )
+    assert "fanout.targetsSecret.name is required when fanout.enabled is true" in str(caught.value)
+
+
+def test_readme_fanout_example_renders() -> None:
+    """The README's fan-out values render into valid Indexed Jobs."""
+    section = (ROOT / "README.md").read_text().split("## Deploy on Kubernetes", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    (example,) = [
+        block
+        for block in re.findall(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
+        if block.startswith("# values-fanout.yaml")
+    ]
+    values = yaml.safe_load(example)
+    docs = render(values)
+    for doc in docs:
+        validate_strictly(doc)
+    assert lint_findings(values) == []
+    for job in (pre_job(docs), post_job(docs)):
+        assert job["spec"]["completionMode"] == "Indexed"
+        assert job["spec"]["completions"] == values["fanout"]["shards"]
+        assert "AIM_TARGETS_FILE" in env_of(job_container(docs, job))

@@ -137,29 +137,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     inv: Invocation | None = None
     summary: dict[str, Any] = {}
     failure: BaseException | None = None
+    fanned_out = False
     _install_signal_handlers()
     try:
         args = _parse(build_parser(command.name), args_list)
         config = _config(args)
         log = configure(config.log_format, config.log_level, stream, run_id)
         inv = Invocation(command.name, args, config, log)
-        summary = command.run(inv)
-        code = int(ExitCode.OK)
-    except AimError as exc:
-        failure = exc
-        log = inv.log if inv else log
-        # Our own messages never quote a credential; the known ones are removed all the
-        # same, in case a library's text (a connect failure's reason) carried one in.
-        secrets = _secrets(config)
-        fields = {k: _scrub(v, secrets) for k, v in exc.fields.items()}
-        log.error(
-            exc.event,
-            message=_scrub(exc.message, secrets),
-            hint=_scrub(exc.hint, secrets),
-            exit_code=int(exc.exit_code),
-            **fields,
-        )
-        code = int(exc.exit_code)
+        if config.targets_file is not None:
+            fanned_out = True
+            code, summary = _fan_out(inv, command, _secrets(config))
+        else:
+            summary = command.run(inv)
+            code = int(ExitCode.OK)
     except Interrupted as exc:
         failure = exc
         log = inv.log if inv else log
@@ -176,14 +166,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - every failure must end as one event and a code
         failure = exc
         log = inv.log if inv else log
-        code = _crashed(exc, log, _secrets(config))
+        code = _failed(exc, log, _secrets(config))
     if inv is not None and inv.outcome is None:
         # A failed migrate run carries what it did before failing (runner.migrate).
         inv.outcome = getattr(failure, "outcome", None)
     log = inv.log if inv else log
     duration_s = time.monotonic() - started
     if command.pushes_metrics and inv is not None and inv.config.pushgateway_url:
-        code = _push_metrics(inv, code, duration_s)
+        code = (
+            _push_fanout(inv, code, summary, duration_s)
+            if fanned_out
+            else _push_metrics(inv, code, duration_s)
+        )
     log.info(
         "run.finished",
         command=command.name,
@@ -193,6 +187,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         **summary,
     )
     return code
+
+
+def _fan_out(inv: Invocation, command: Command, secrets: list[str]) -> tuple[int, dict[str, Any]]:
+    """`--targets`: the command on every target of this shard (fanout.py)."""
+    if not command.fans_out:
+        raise UsageError(
+            f"{command.name} works on one database; --targets (AIM_TARGETS_FILE) is for "
+            "status, plan, validate, wait, migrate and history.",
+            hint=f"Unset AIM_TARGETS_FILE for '{command.name}', and give DATABASE_URL instead.",
+        )
+    from aim_migrate import fanout  # noqa: PLC0415 - only with --targets
+
+    def done(child: Invocation, code: int, seconds: float) -> int:
+        if command.pushes_metrics and child.config.pushgateway_url:
+            return _push_metrics(child, code, seconds)  # one metric set per target
+        return code
+
+    return fanout.run(inv, command, lambda exc, log: _failed(exc, log, secrets), done)
+
+
+def _failed(exc: BaseException, log: Logger, secrets: list[str]) -> int:
+    """A failure as its one structured event; its exit code."""
+    if not isinstance(exc, AimError):
+        assert isinstance(exc, Exception)
+        return _crashed(exc, log, secrets)
+    # Our own messages never quote a credential; the known ones are removed all the same, in
+    # case a library's text (a connect failure's reason) carried one in.
+    fields = {k: _scrub(v, secrets) for k, v in exc.fields.items()}
+    log.error(
+        exc.event,
+        message=_scrub(exc.message, secrets),
+        hint=_scrub(exc.hint, secrets),
+        exit_code=int(exc.exit_code),
+        **fields,
+    )
+    return int(exc.exit_code)
 
 
 def _crashed(exc: Exception, log: Logger, secrets: list[str]) -> int:
@@ -304,6 +334,17 @@ def _push_metrics(inv: Invocation, code: int, duration_s: float) -> int:
         )
         return int(ExitCode.CONNECT)
     return code
+
+
+def _push_fanout(inv: Invocation, code: int, summary: dict[str, Any], duration_s: float) -> int:
+    """The shard's own metric set, beside each target's."""
+    from aim_migrate.fanout import this_shard  # noqa: PLC0415
+    from aim_migrate.metrics import push_fanout  # noqa: PLC0415
+
+    shard = this_shard(inv.config)
+    label = f"{shard[0]}-of-{shard[1]}" if shard else "all"
+    pushed = push_fanout(inv.config, label, summary.get("outcomes", {}), code, duration_s, inv.log)
+    return code if pushed or not inv.config.metrics_required or code else int(ExitCode.CONNECT)
 
 
 def _config(args: argparse.Namespace) -> Config:

@@ -19,9 +19,11 @@ from aim_migrate.errors import ConfigError, ValidationError
 
 if TYPE_CHECKING:
     from aim_migrate.config import Config
+    from aim_migrate.lint import Report as LintReport
     from aim_migrate.logs import Logger
-    from aim_migrate.plan import PlanOptions
+    from aim_migrate.plan import Plan, PlanOptions
     from aim_migrate.runner import Outcome
+    from aim_migrate.source import MigrationSet
     from aim_migrate.target import Target
 
 
@@ -29,15 +31,51 @@ class Invocation:
     """One command being run: its arguments, configuration and logger, and what the end of
     the run reports (the target it worked on, the migrate outcome)."""
 
-    __slots__ = ("args", "command", "config", "log", "outcome", "target")
+    __slots__ = (
+        "_out",
+        "_source",
+        "args",
+        "command",
+        "config",
+        "fixed",
+        "log",
+        "outcome",
+        "target",
+    )
 
-    def __init__(self, command: str, args: argparse.Namespace, config: Config, log: Logger):
+    def __init__(
+        self,
+        command: str,
+        args: argparse.Namespace,
+        config: Config,
+        log: Logger,
+        *,
+        target: Target | None = None,
+        source: MigrationSet | None = None,
+        out: Callable[[str], object] | None = None,
+    ) -> None:
         self.command = command
         self.args = args
         self.config = config
         self.log = log  # bound to the target once there is one
+        self.fixed = target  # fan-out: the one target of this invocation
+        self._source = source
+        self._out = out
         self.target: Target | None = None
         self.outcome: Outcome | None = None
+
+    @property
+    def source(self) -> MigrationSet:
+        """The migration files, read once (a fan-out shares them between its targets)."""
+        if self._source is None:
+            from aim_migrate.runner import load_source  # noqa: PLC0415
+
+            self._source = load_source(self.config)
+        return self._source
+
+    def emit(self, text: str) -> None:
+        """A command's report (stdout, or the fan-out's per-target writer)."""
+        (self._out or sys.stdout.write)(text)
 
     @property
     def options(self) -> PlanOptions:
@@ -55,6 +93,12 @@ class Invocation:
     def database(self) -> Iterator[Target]:
         """The configured database (or, with --embedded, a throwaway one); from here on every
         line names it (never the password)."""
+        if self.fixed is not None:
+            self.target = self.fixed
+            self.log = self.target.logger(self.log)
+            self.started()
+            yield self.target
+            return
         from aim_migrate.target import target  # noqa: PLC0415
 
         with _conninfo(self.config, self.args) as conninfo:
@@ -73,6 +117,7 @@ class Command(NamedTuple):
     reports: bool = False  # prints a report on stdout, so its logs go to stderr
     reports_with: str | None = None  # ... only when given this flag
     pushes_metrics: bool = False
+    fans_out: bool = False  # runs on every database of --targets
 
 
 # --- options ---------------------------------------------------------------------------------
@@ -148,6 +193,14 @@ def _verify_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _consolidate_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 3 if the baseline on disk is not what the chain generates",
+    )
+
+
 def _new_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("description", nargs="+", help="what the migration does")
 
@@ -175,7 +228,7 @@ def run_migrate(inv: Invocation) -> dict[str, Any]:
     from aim_migrate import runner  # noqa: PLC0415 - keeps --help fast
 
     with inv.database() as target:
-        outcome = runner.migrate(inv.config, target, inv.log, inv.options)
+        outcome = runner.migrate(inv.config, target, inv.log, inv.options, inv.source)
     inv.outcome = outcome
     return {
         "track": outcome.track,
@@ -193,8 +246,8 @@ def run_status(inv: Invocation) -> dict[str, Any]:
     from aim_migrate import report, runner  # noqa: PLC0415
 
     with inv.database() as target:
-        plan = runner.inspect_plan(inv.config, target, inv.log, inv.options)
-    sys.stdout.write(report.render_plan(plan, inv.command, as_json=inv.args.json))
+        plan = runner.inspect_plan(inv.config, target, inv.log, inv.options, inv.source)
+    inv.emit(report.render_plan(plan, inv.command, as_json=inv.args.json))
     if inv.command == "plan" and inv.args.check and not plan.is_noop:
         raise ValidationError(
             f"{len(plan.pending)} migration(s) pending.",
@@ -206,12 +259,13 @@ def run_status(inv: Invocation) -> dict[str, Any]:
 
 def run_validate(inv: Invocation) -> dict[str, Any]:
     """Offline: names, encoding, directives, statements of every file. With a configured
-    database: also the plan (checksums, order)."""
+    database: also the plan (checksums, order) and the lint rules on what is pending."""
     from aim_migrate import report, runner  # noqa: PLC0415
     from aim_migrate.source import preflight  # noqa: PLC0415
 
-    inv.started()
-    source = runner.load_source(inv.config)
+    if inv.fixed is None:
+        inv.started()
+    source = inv.source
     every = [source.baseline.file] if source.baseline is not None else []
     for m in source.migrations:
         every += [m.file] + ([m.down] if m.down is not None else [])
@@ -222,16 +276,57 @@ def run_validate(inv: Invocation) -> dict[str, Any]:
         "notices": [n.message for n in source.notices],
         "database_checked": False,
     }
-    conninfo = _conninfo_if_configured(inv.config)
+    linted: LintReport | None = None
+    there = inv.fixed
+    conninfo = None if there is not None else _conninfo_if_configured(inv.config)
     if conninfo is not None:
         from aim_migrate.target import target  # noqa: PLC0415
 
         there = target(inv.config, conninfo)
+    if there is not None:
+        inv.target = there
         inv.log = there.logger(inv.log)
+        if inv.fixed is not None:
+            inv.started()
         plan = runner.inspect_plan(inv.config, there, inv.log, inv.options, source)
         result.update(database_checked=True, track=plan.track, pending=len(plan.pending))
-    sys.stdout.write(report.render_validation(result, as_json=inv.args.json))
+        linted = _lint_pending(inv, there, plan)
+    if linted is None:
+        inv.emit(report.render_validation(result, as_json=inv.args.json))
+        return result
+    from aim_migrate import lint  # noqa: PLC0415
+
+    result["lint_findings"] = len(linted.findings)
+    if inv.args.json:
+        inv.emit(report.render_validation({**result, "lint": linted.as_dict()}, as_json=True))
+    else:
+        if linted.findings:
+            inv.emit(lint.render(linted, as_json=False))
+        if not linted.errors:
+            inv.emit(report.render_validation(result, as_json=False))
+    if linted.errors:
+        raise lint.failure(linted)
     return result
+
+
+def _lint_pending(inv: Invocation, there: Target, plan: Plan) -> LintReport | None:
+    """validate against a database: the lint rules on what is pending there, graded by the
+    real table sizes."""
+    if not (plan.pending or plan.deferred):
+        return None
+    from aim_migrate import lint, runner  # noqa: PLC0415 - imports the SQL parser
+
+    if not lint.available():
+        inv.log.warning(
+            "lint.unavailable",
+            message="The lint rules were not run on the pending migrations: the SQL parser "
+            "they need is not installed.",
+            hint="Install it with: pip install 'aim-migrate[lint]'.",
+        )
+        return None
+    with runner.session(there, inv.config, inv.log) as conn:
+        sizes = lint.table_sizes(conn, there.schema)
+    return lint.lint_plan(inv.source, plan, sizes, there.schema)
 
 
 def run_verify(inv: Invocation) -> dict[str, Any]:
@@ -244,18 +339,101 @@ def run_verify(inv: Invocation) -> dict[str, Any]:
         inv.config, inv.log, inv.config.dev_database_url, ignore_names=args.ignore_names
     )
     hints = drift.fix_hints(verdict) if args.fix_hint else None
-    sys.stdout.write(report.render_verify(verdict.differences, hints, as_json=args.json))
+    inv.emit(report.render_verify(verdict.differences, hints, as_json=args.json))
     if verdict.differences:
         first = verdict.differences[0]
         raise ValidationError(
             f"The baseline and the incremental chain differ in {len(verdict.differences)} "
             f"place(s), first: {first.object} [{first.attribute}].",
-            hint="Make the baseline match the chain (verify --fix-hint shows the chain's SQL), "
-            "then run verify again.",
+            hint="Regenerate the baseline from the chain with 'aim-migrate consolidate' "
+            "(verify --fix-hint shows the chain's SQL of each difference), then run verify again.",
             event="verify.drift",
             differences=len(verdict.differences),
         )
     return {"differences": 0}
+
+
+def run_consolidate(inv: Invocation) -> dict[str, Any]:
+    from aim_migrate import report  # noqa: PLC0415
+    from aim_migrate.consolidate import consolidate  # noqa: PLC0415
+
+    inv.started()
+    check = inv.args.check
+    result = consolidate(inv.config, inv.log, inv.config.dev_database_url, check=check)
+    sys.stdout.write(report.render_consolidation(result, check=check))
+    changes = result.changes
+    if check and not result.up_to_date:
+        what = (
+            changes.summary()
+            if result.existed
+            else f"there is none; it would hold {result.objects} object(s)"
+        )
+        raise ValidationError(
+            f"The baseline {result.path.name} is not what the chain generates: {what}.",
+            hint="Run 'aim-migrate consolidate' and commit the regenerated baseline with the "
+            "migration (never edit the baseline by hand).",
+            event="consolidate.drift",
+            file=str(result.path),
+            baseline_version=result.version,
+            declared_version=result.previous_version,
+            added=changes.added[:50],
+            removed=changes.removed[:50],
+            changed=changes.changed[:50],
+        )
+    return {
+        "file": str(result.path),
+        "baseline_version": result.version,
+        "written": result.written,
+        "added": len(changes.added),
+        "removed": len(changes.removed),
+        "changed": len(changes.changed),
+    }
+
+
+def _lint_options(parser: argparse.ArgumentParser) -> None:
+    _json(parser)
+    parser.add_argument(
+        "--since",
+        type=at_least(0),
+        default=None,
+        metavar="N",
+        help="lint only migrations above version N (those up to N count as applied; 0: a "
+        "fresh database)",
+    )
+
+
+def run_lint(inv: Invocation) -> dict[str, Any]:
+    """Offline, unless --database-url/--database-url-file is given on the command line: then
+    the findings are graded by the real table sizes (DATABASE_URL alone does not do it, so a
+    CI job's small test database never turns errors into notes)."""
+    from aim_migrate import lint  # noqa: PLC0415 - imports the SQL parser
+
+    args = inv.args
+    sizes = None
+    if args.database_url is not None or args.database_url_file is not None:
+        from aim_migrate import runner  # noqa: PLC0415
+
+        with inv.database() as target, runner.session(target, inv.config, inv.log) as conn:
+            sizes = lint.table_sizes(conn, target.schema)
+    else:
+        inv.started()
+    from aim_migrate.source import load  # noqa: PLC0415 - not runner's: offline, no psycopg
+
+    config = inv.config
+    source = load(
+        config.migrations_dir, baseline_override=config.baseline_version, strict=config.strict
+    )
+    found = lint.lint(source, since=args.since, sizes=sizes, schema=config.schema)
+    inv.emit(lint.render(found, as_json=args.json))
+    if found.errors:
+        raise lint.failure(found)
+    return {
+        "files": found.files,
+        "errors": 0,
+        "warnings": found.count("warning"),
+        "notes": found.count("note"),
+        "allowed": len(found.allowed),
+    }
 
 
 def run_new(inv: Invocation) -> dict[str, Any]:
@@ -263,7 +441,11 @@ def run_new(inv: Invocation) -> dict[str, Any]:
 
     inv.started()
     path = create_migration(inv.config.migrations_dir, " ".join(inv.args.description))
-    inv.log.info("migration.created", file=str(path))
+    inv.log.info(
+        "migration.created",
+        file=str(path),
+        message="Write the SQL, then run 'aim-migrate consolidate' and commit both files.",
+    )
     print(path)
     return {"file": str(path)}
 
@@ -299,7 +481,7 @@ def run_down(inv: Invocation) -> dict[str, Any]:
             dry_run=args.dry_run,
         )
     if args.dry_run:
-        sys.stdout.write(report.render_down_plan(reverts))
+        inv.emit(report.render_down_plan(reverts))
         return {"reverted": 0}
     return {"reverted": len(reverts)}
 
@@ -309,7 +491,7 @@ def run_wait(inv: Invocation) -> dict[str, Any]:
 
     timeout = inv.args.timeout if inv.args.timeout is not None else inv.config.wait_timeout
     with inv.database() as target:
-        ready = operations.wait(inv.config, target, inv.log, timeout)
+        ready = operations.wait(inv.config, target, inv.log, timeout, inv.source)
     return {"ready": len(ready)}
 
 
@@ -337,7 +519,7 @@ def run_history(inv: Invocation) -> dict[str, Any]:
 
     with inv.database() as target:
         rows = operations.history_rows(inv.config, target, inv.log)
-    sys.stdout.write(report.render_history(rows, as_json=inv.args.json))
+    inv.emit(report.render_history(rows, as_json=inv.args.json))
     return {"rows": len(rows)}
 
 
@@ -349,6 +531,7 @@ COMMANDS: tuple[Command, ...] = (
         _migrate_options,
         run_migrate,
         pushes_metrics=True,
+        fans_out=True,
     ),
     Command(
         "status",
@@ -357,6 +540,7 @@ COMMANDS: tuple[Command, ...] = (
         _json,
         run_status,
         reports=True,
+        fans_out=True,
     ),
     Command(
         "plan",
@@ -365,6 +549,7 @@ COMMANDS: tuple[Command, ...] = (
         _plan_options,
         run_status,
         reports=True,
+        fans_out=True,
     ),
     Command(
         "validate",
@@ -372,6 +557,15 @@ COMMANDS: tuple[Command, ...] = (
         "check the files offline; with a database, also checksums and order",
         _json,
         run_validate,
+        reports=True,
+        fans_out=True,
+    ),
+    Command(
+        "lint",
+        "find migrations that would block production or break running pods",
+        "check the migrations for blocking locks and breaking changes (--since N, --json)",
+        _lint_options,
+        run_lint,
         reports=True,
     ),
     Command(
@@ -397,6 +591,14 @@ COMMANDS: tuple[Command, ...] = (
         reports=True,
     ),
     Command(
+        "consolidate",
+        "generate the baseline from the incremental chain",
+        "build the chain in a scratch database and write the baseline from it (--check)",
+        _consolidate_options,
+        run_consolidate,
+        reports=True,
+    ),
+    Command(
         "new",
         "create the next migration file",
         "create the next-numbered migration file from the template",
@@ -418,6 +620,7 @@ COMMANDS: tuple[Command, ...] = (
         "wait (read-only, no lock) until every pre-deploy migration is applied; exit 5 on timeout",
         _wait_options,
         run_wait,
+        fans_out=True,
     ),
     Command(
         "history",
@@ -426,6 +629,7 @@ COMMANDS: tuple[Command, ...] = (
         _json,
         run_history,
         reports=True,
+        fans_out=True,
     ),
 )
 BY_NAME = {command.name: command for command in COMMANDS}

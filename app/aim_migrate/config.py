@@ -97,6 +97,23 @@ def parse_log_level(text: str) -> str:
     return text.lower()
 
 
+def parse_parallel(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 256:
+        raise ValueError("expected a number of targets at once from 1 to 256")
+    return value
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """'2/8' -> (2, 8): this process takes shard 2 of 8 (0-based, as JOB_COMPLETION_INDEX)."""
+    index, sep, count = text.strip().partition("/")
+    if not sep or not index.isascii() or not index.isdigit() or not count.isdigit():
+        raise ValueError("expected I/N, e.g. 0/4")
+    if not 0 <= int(index) < int(count):
+        raise ValueError("expected 0 <= I < N")
+    return int(index), int(count)
+
+
 PHASES = ("all", "pre-deploy")
 
 
@@ -283,7 +300,8 @@ OPTIONS: tuple[Option, ...] = (
         "AIM_DEV_DATABASE_URL",
         str,
         None,
-        "verify: server on which to create and drop scratch databases (default: embedded).",
+        "verify, consolidate: server on which to create and drop scratch databases (default: "
+        "embedded).",
     ),
     Option(
         "pushgateway_url",
@@ -362,6 +380,41 @@ OPTIONS: tuple[Option, ...] = (
         "the pre-upgrade hook; all: everything pending, in order.",
     ),
     Option(
+        "targets_file",
+        "--targets",
+        "AIM_TARGETS_FILE",
+        Path,
+        None,
+        "Fan-out: a file with one database URL per line (blank lines and # comments allowed); "
+        "the command runs on every target.",
+    ),
+    Option(
+        "parallel",
+        "--parallel",
+        "AIM_PARALLEL",
+        parse_parallel,
+        4,
+        "Fan-out: at most this many targets at once.",
+    ),
+    Option(
+        "shard",
+        "--shard",
+        "AIM_SHARD",
+        parse_shard,
+        None,
+        "Fan-out: take only shard I of N of the targets (by a stable hash of host, port and "
+        "database). Default: JOB_COMPLETION_INDEX of AIM_SHARD_COUNT, in an Indexed Job.",
+    ),
+    Option(
+        "fail_fast",
+        "--fail-fast",
+        "AIM_FAIL_FAST",
+        parse_bool,
+        False,
+        "Fan-out: start no new target after the first failure.",
+        is_flag=True,
+    ),
+    Option(
         "wait_timeout",
         "--wait-timeout",
         "AIM_WAIT_TIMEOUT",
@@ -401,6 +454,10 @@ class Config(NamedTuple):
     metrics_required: bool
     embedded: bool
     phase: str
+    targets_file: Path | None
+    parallel: int
+    shard: tuple[int, int] | None
+    fail_fast: bool
     wait_timeout: float
 
     @property

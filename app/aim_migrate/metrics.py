@@ -47,7 +47,6 @@ def push(config: Config, report: RunReport, log: Logger) -> bool:
     if not config.pushgateway_url:
         return True
     from prometheus_client import CollectorRegistry, Gauge, pushadd_to_gateway  # noqa: PLC0415
-    from prometheus_client.exposition import basic_auth_handler  # noqa: PLC0415
 
     registry = CollectorRegistry(auto_describe=True)
     now = time.time()
@@ -88,13 +87,6 @@ def push(config: Config, report: RunReport, log: Logger) -> bool:
             now,
         )
 
-    handler: Any = None
-    if config.pushgateway_username:
-        username, password = config.pushgateway_username, config.pushgateway_password or ""
-
-        def handler(url: str, method: str, timeout: float | None, headers: Any, data: bytes) -> Any:
-            return basic_auth_handler(url, method, timeout, headers, data, username, password)
-
     labels = grouping_key(config, report.database)
     try:
         pushadd_to_gateway(
@@ -103,7 +95,7 @@ def push(config: Config, report: RunReport, log: Logger) -> bool:
             registry=registry,
             grouping_key=labels,
             timeout=config.pushgateway_timeout,
-            **({"handler": handler} if handler else {}),
+            **_auth(config),
         )
     except Exception as exc:  # noqa: BLE001 - urllib raises many kinds; all mean "not pushed"
         from aim_migrate.config import redact, url_secrets  # noqa: PLC0415
@@ -129,3 +121,64 @@ def push(config: Config, report: RunReport, log: Logger) -> bool:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else ""
+
+
+def push_fanout(
+    config: Config,
+    shard: str,
+    outcomes: dict[str, int],
+    exit_code: int,
+    duration_s: float,
+    log: Logger,
+) -> bool:
+    """A fan-out shard's summary (each target pushes its own set with `push`): how many
+    targets ended how, grouped by job, the configured labels and `shard`."""
+    if not config.pushgateway_url:
+        return True
+    from prometheus_client import CollectorRegistry, Gauge, pushadd_to_gateway  # noqa: PLC0415
+
+    registry = CollectorRegistry(auto_describe=True)
+    targets = Gauge(
+        PREFIX + "fanout_targets",
+        "Targets of the last fan-out run of this shard, by outcome (ok, exit_N, not_started).",
+        ["outcome"],
+        registry=registry,
+    )
+    for outcome, count in outcomes.items():
+        targets.labels(outcome=outcome).set(count)
+    Gauge(
+        PREFIX + "fanout_exit_code", "Exit code of the shard's last fan-out run.", registry=registry
+    ).set(exit_code)
+    Gauge(
+        PREFIX + "fanout_duration_seconds", "Wall time of the shard's last run.", registry=registry
+    ).set(duration_s)
+    labels = {**dict(config.pushgateway_grouping), "shard": shard}
+    try:
+        pushadd_to_gateway(
+            config.pushgateway_url,
+            job=config.pushgateway_job,
+            registry=registry,
+            grouping_key=labels,
+            timeout=config.pushgateway_timeout,
+            **_auth(config),
+        )
+    except Exception as exc:  # noqa: BLE001 - urllib raises many kinds; all mean "not pushed"
+        log.warning(
+            "metrics.push_failed", cause=type(exc).__name__, required=config.metrics_required
+        )
+        return False
+    return True
+
+
+def _auth(config: Config) -> dict[str, Any]:
+    """Basic auth for the push, if configured: {"handler": ...} for pushadd_to_gateway."""
+    if not config.pushgateway_username:
+        return {}
+    from prometheus_client.exposition import basic_auth_handler  # noqa: PLC0415
+
+    username, password = config.pushgateway_username, config.pushgateway_password or ""
+
+    def handler(url: str, method: str, timeout: float | None, headers: Any, data: bytes) -> Any:
+        return basic_auth_handler(url, method, timeout, headers, data, username, password)
+
+    return {"handler": handler}

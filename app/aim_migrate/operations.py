@@ -159,7 +159,13 @@ def history_rows(config: Config, target: Target, log: Logger) -> tuple[history.H
     return state.rows
 
 
-def wait(config: Config, target: Target, log: Logger, timeout: float) -> list[str]:
+def wait(
+    config: Config,
+    target: Target,
+    log: Logger,
+    timeout: float,
+    source: MigrationSet | None = None,
+) -> list[str]:
     """`aim-migrate wait`: poll, read-only and without the lock, until every pre-deploy
     migration this image ships is recorded as applied; returns them. What an application pod's
     init container runs: it needs only SELECT on the history table, no DDL rights."""
@@ -169,7 +175,7 @@ def wait(config: Config, target: Target, log: Logger, timeout: float) -> list[st
     from aim_migrate.plan import check_checksums  # noqa: PLC0415
     from aim_migrate.source import PRE_DEPLOY  # noqa: PLC0415
 
-    source = load_source(config)
+    source = source or load_source(config)
     needed = [m for m in source.migrations if m.phase == PRE_DEPLOY]
     started = time.monotonic()
     next_report = started

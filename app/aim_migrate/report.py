@@ -12,6 +12,7 @@ from aim_migrate.source import PRE_DEPLOY
 
 if TYPE_CHECKING:
     from aim_migrate.catalog import Difference
+    from aim_migrate.consolidate import Consolidation
     from aim_migrate.rollback import Revert
     from aim_migrate.source import Migration
 
@@ -145,6 +146,41 @@ def render_verify(differences: list[Difference], hints: list[str] | None, *, as_
         if not differences
         else f"DRIFT: {len(differences)} difference(s) between the baseline and the chain"
     )
+    return "\n".join(lines) + "\n"
+
+
+_LISTED = 20  # objects listed per kind of change
+
+
+def render_consolidation(result: Consolidation, *, check: bool) -> str:
+    """`consolidate [--check]`: which file, from which chain, and what changed in it."""
+    name = result.path.name
+    source = f"baseline-version={result.version}, {result.objects} object(s)"
+    if result.up_to_date:
+        return f"up to date: {name} is what the chain generates ({source})\n"
+    if check:
+        head = f"STALE: {name} is not what the chain generates ({source})"
+        if not result.existed:
+            head = f"MISSING: there is no baseline; consolidate would write {name} ({source})"
+    else:
+        head = f"{'wrote' if result.existed else 'created'} {result.path} ({source})"
+    lines = [head]
+    if result.existed:
+        changes = result.changes
+        for label, keys in (
+            ("added", changes.added),
+            ("removed", changes.removed),
+            ("changed", changes.changed),
+        ):
+            lines.extend(f"  {label:8} {key}" for key in keys[:_LISTED])
+            if len(keys) > _LISTED:
+                lines.append(f"  {label:8} ... and {len(keys) - _LISTED} more")
+        if result.previous_version != result.version:
+            lines.append(
+                f"  header   baseline-version {result.previous_version} -> {result.version}"
+            )
+        elif changes.header:
+            lines.append("  header   the generated-file banner")
     return "\n".join(lines) + "\n"
 
 

@@ -71,9 +71,14 @@ def load_source(config: Config) -> files.MigrationSet:
 @contextmanager
 def session(target: Target, config: Config, log: Logger) -> Iterator[psycopg.Connection[TupleRow]]:
     conn = connect(target.conninfo, config, log)
+    scope = target.cancel_scope
+    if scope is not None:
+        scope.add(conn)
     try:
         yield conn
     finally:
+        if scope is not None:
+            scope.discard(conn)
         conn.close()
 
 

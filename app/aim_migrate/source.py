@@ -389,6 +389,8 @@ def _directives(name: str, location: str, text: str) -> dict[str, tuple[str, int
             continue
         for item in match.group(1).replace(",", " ").split():
             key, _, value = item.partition("=")
+            if key == "allow":
+                break  # `allow=<rule> <reason>`: the rest of the line is lint's (lint.py)
             if key in found:
                 raise ValidationError(
                     f"{name}:{line_no}: directive {key!r} is given twice.",
@@ -656,8 +658,8 @@ _TEMPLATE = """\
 --   '-- aim-migrate: no-transaction'  for CREATE INDEX CONCURRENTLY and friends;
 --   '-- aim-migrate: post-deploy'     for what only the new code tolerates (DROP COLUMN ...);
 --   '-- aim-migrate: batched'         for one bounded UPDATE repeated until it changes no row.
--- Then make the same change in the baseline, set its baseline-version={number}, and run
--- 'aim-migrate verify'.
+-- Next: run 'aim-migrate consolidate', which regenerates the baseline from the chain (now
+-- with baseline-version={number}); never edit the baseline by hand. Commit both files.
 
 """
 

@@ -13,6 +13,7 @@ from aim_migrate.history import Table
 
 if TYPE_CHECKING:
     from aim_migrate.config import Config
+    from aim_migrate.fanout import CancelScope
     from aim_migrate.logs import Logger
 
 
@@ -22,6 +23,7 @@ class Target(NamedTuple):
     sentinel: str  # a table whose presence without history means an unmanaged database
     lock_name: str  # what the advisory lock key is derived from
     fields: dict[str, Any]  # db_host, db_port, db_name: safe to log
+    cancel_scope: CancelScope | None = None  # fan-out: where SIGTERM finds our connection
 
     @property
     def schema(self) -> str:

@@ -80,14 +80,42 @@ The standard labels plus commonLabels (which cannot override them): takes
 {{- end -}}
 
 {{/*
-Annotations of the hooks the Job depends on (chart-made Secret, ServiceAccount): created before
-the Job (lower weight) and kept after it (before-hook-creation only), so that init containers of
-the backend's pods can use them as well.
+Annotations of the hooks the Job depends on (chart-made Secret, ServiceAccount, NetworkPolicy):
+created before the Job (lower weight) and kept after it (before-hook-creation only), so that init
+containers of the backend's pods can use them as well. With argocd.enabled, the same as an
+Argo CD PreSync hook of an earlier sync wave.
 */}}
 {{- define "aim-migrate.prerequisiteHookAnnotations" -}}
+{{- $weight := sub (include "aim-migrate.hookWeight" . | int) 10 | toString -}}
 helm.sh/hook: pre-install,pre-upgrade
-helm.sh/hook-weight: {{ sub (include "aim-migrate.hookWeight" . | int) 10 | quote }}
+helm.sh/hook-weight: {{ $weight | quote }}
 helm.sh/hook-delete-policy: before-hook-creation
+{{- if .Values.argocd.enabled }}
+argocd.argoproj.io/hook: PreSync
+argocd.argoproj.io/hook-delete-policy: BeforeHookCreation
+argocd.argoproj.io/sync-wave: {{ $weight | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* job.hookDeletePolicy: the Jobs' helm.sh/hook-delete-policy. */}}
+{{- define "aim-migrate.hookDeletePolicy" -}}
+{{- $policy := .Values.job.hookDeletePolicy | default "before-hook-creation,hook-succeeded" | toString -}}
+{{- range splitList "," $policy -}}
+{{- if not (has . (list "before-hook-creation" "hook-succeeded" "hook-failed")) -}}
+{{- fail (printf "job.hookDeletePolicy: %q is not before-hook-creation, hook-succeeded or hook-failed" .) -}}
+{{- end -}}
+{{- end -}}
+{{- $policy -}}
+{{- end -}}
+
+{{/* The same policy in Argo CD's words (argocd.argoproj.io/hook-delete-policy). */}}
+{{- define "aim-migrate.argocdDeletePolicy" -}}
+{{- $names := dict "before-hook-creation" "BeforeHookCreation" "hook-succeeded" "HookSucceeded" "hook-failed" "HookFailed" -}}
+{{- $out := list -}}
+{{- range splitList "," (include "aim-migrate.hookDeletePolicy" .) -}}
+{{- $out = append $out (index $names .) -}}
+{{- end -}}
+{{- join "," $out -}}
 {{- end -}}
 
 {{/* The ServiceAccount of the Job's pod. */}}
@@ -99,10 +127,17 @@ helm.sh/hook-delete-policy: before-hook-creation
 {{- end -}}
 {{- end -}}
 
-{{/* The full image reference: repository:tag, plus @digest when pinned. */}}
+{{/*
+The full image reference: repository:tag, plus @digest when pinned. image.repository is
+required: there is no public image, and a bare name would be pulled from Docker Hub's library.
+*/}}
 {{- define "aim-migrate.image" -}}
+{{- $repository := .Values.image.repository | default "" | toString -}}
+{{- if not $repository -}}
+{{- fail "image.repository is required: the aim-migrate image built from this repository's Dockerfile and pushed to your registry, e.g. --set image.repository=registry.example.com/aim/aim-migrate (there is no public image: a bare \"aim-migrate\" would be pulled from Docker Hub as docker.io/library/aim-migrate)" -}}
+{{- end -}}
 {{- $tag := .Values.image.tag | default .Chart.AppVersion | toString -}}
-{{- $ref := printf "%s:%s" .Values.image.repository $tag -}}
+{{- $ref := printf "%s:%s" $repository $tag -}}
 {{- with .Values.image.digest -}}
 {{- $ref = printf "%s@%s" $ref . -}}
 {{- end -}}
@@ -137,6 +172,80 @@ DATABASE_URL
 {{/* Where database.mountAsFile mounts the Secret. */}}
 {{- define "aim-migrate.databaseMountPath" -}}
 /var/run/secrets/aim-migrate/database
+{{- end -}}
+
+{{/* Where database.ca mounts the CA certificate (as ca.crt; PGSSLROOTCERT names the file). */}}
+{{- define "aim-migrate.caMountPath" -}}
+/var/run/secrets/aim-migrate/ca
+{{- end -}}
+
+{{/* Where fanout.targetsSecret is mounted (as the file "targets"; AIM_TARGETS_FILE names it). */}}
+{{- define "aim-migrate.targetsMountPath" -}}
+/var/run/secrets/aim-migrate/targets
+{{- end -}}
+
+{{/*
+True when a runner container fans out over the targets file: takes
+(dict "ctx" <context> "role" <role>). Only the hook Jobs do (fanout.enabled); the init container
+always belongs to one application database.
+*/}}
+{{- define "aim-migrate.fanoutFor" -}}
+{{- $fanout := .ctx.Values.fanout | default dict -}}
+{{- if and $fanout.enabled (has .role (list "pre-deploy" "post-deploy")) -}}true{{- end -}}
+{{- end -}}
+
+{{/* True when database.ca names a Secret or a ConfigMap. */}}
+{{- define "aim-migrate.hasCA" -}}
+{{- $ca := .Values.database.ca | default dict -}}
+{{- if or $ca.secret $ca.configMap -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+A securityContext without the user and group under openshift.enabled (the restricted SCC assigns
+them): takes (dict "context" <map> "ctx" <context>). Renders nothing for an empty context.
+*/}}
+{{- define "aim-migrate.securityContextFor" -}}
+{{- $context := deepCopy (.context | default dict) -}}
+{{- if (.ctx.Values.openshift | default dict).enabled -}}
+{{- $context = omit $context "runAsUser" "runAsGroup" "fsGroup" -}}
+{{- end -}}
+{{- if $context -}}
+{{- toYaml $context -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The pods' securityContext (podSecurityContext, openshift.enabled applied). */}}
+{{- define "aim-migrate.podSecurityContext" -}}
+{{- include "aim-migrate.securityContextFor" (dict "context" .Values.podSecurityContext "ctx" .) -}}
+{{- end -}}
+
+{{/*
+The init containers that come before the runner (a list of Container, possibly empty):
+`sidecars` as native sidecars (restartPolicy: Always, so they start first and are stopped once
+the runner exited), then `extraInitContainers` as given.
+*/}}
+{{- define "aim-migrate.extraInitContainers" -}}
+{{- range .Values.sidecars }}
+- {{ toYaml (set (deepCopy .) "restartPolicy" "Always") | nindent 2 | trim }}
+{{- end }}
+{{- range .Values.extraInitContainers }}
+- {{ toYaml . | nindent 2 | trim }}
+{{- end }}
+{{- end -}}
+
+{{/* job.podFailurePolicy.failJobExitCodes as integers in ascending order (as the API wants). */}}
+{{- define "aim-migrate.failJobExitCodes" -}}
+{{- $codes := list -}}
+{{- range . -}}
+{{- $codes = append $codes (int .) -}}
+{{- end -}}
+{{- $sorted := list -}}
+{{- range $code := until 256 -}}
+{{- if has $code $codes -}}
+{{- $sorted = append $sorted $code -}}
+{{- end -}}
+{{- end -}}
+{{- join ", " $sorted -}}
 {{- end -}}
 
 {{/*
@@ -212,7 +321,56 @@ Checks across values that the schema also enforces; repeated here so that a rend
 {{- if and .Values.metrics.passwordSecret.name (not .Values.metrics.username) -}}
 {{- fail "metrics.passwordSecret needs metrics.username (basic auth)" -}}
 {{- end -}}
+{{- $ca := .Values.database.ca | default dict -}}
+{{- if and $ca.secret $ca.configMap -}}
+{{- fail "database.ca: set database.ca.secret or database.ca.configMap, not both" -}}
+{{- end -}}
+{{- $names := list "aim-migrate" -}}
+{{- range concat (.Values.sidecars | default list) (.Values.extraInitContainers | default list) -}}
+{{- if has .name $names -}}
+{{- fail (printf "sidecars/extraInitContainers: the container name %q is taken (aim-migrate is the runner's)" .name) -}}
+{{- end -}}
+{{- $names = append $names .name -}}
+{{- end -}}
+{{- with .Values.networkPolicy -}}
+{{- if .enabled -}}
+{{- if not (include "aim-migrate.hasPeers" .database) -}}
+{{- fail "networkPolicy.database needs cidrs, a namespaceSelector or a podSelector: where the database is" -}}
+{{- end -}}
+{{- if and $.Values.metrics.pushgatewayUrl (not (include "aim-migrate.hasPeers" .pushgateway)) -}}
+{{- fail "networkPolicy.pushgateway needs cidrs, a namespaceSelector or a podSelector when metrics.pushgatewayUrl is set" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- with .Values.fanout -}}
+{{- if and .enabled (not (.targetsSecret | default dict).name) -}}
+{{- fail "fanout.targetsSecret.name is required when fanout.enabled is true: the Secret whose key fanout.targetsSecret.key holds the targets file (one database URL per line)" -}}
+{{- end -}}
+{{- end -}}
 {{- $_ := include "aim-migrate.initCommand" . -}}
+{{- $_ = include "aim-migrate.hookDeletePolicy" . -}}
+{{- end -}}
+
+{{/* True when a networkPolicy peer set (cidrs, namespaceSelector, podSelector) names any. */}}
+{{- define "aim-migrate.hasPeers" -}}
+{{- $peers := . | default dict -}}
+{{- if or $peers.cidrs $peers.namespaceSelector $peers.podSelector -}}true{{- end -}}
+{{- end -}}
+
+{{/* The NetworkPolicyPeers of a peer set: an ipBlock per CIDR, one peer for the selectors. */}}
+{{- define "aim-migrate.networkPeers" -}}
+{{- $peers := . | default dict -}}
+{{- range $peers.cidrs }}
+- ipBlock:
+    cidr: {{ . | quote }}
+{{- end }}
+{{- $selectors := pick $peers "namespaceSelector" "podSelector" }}
+{{- range $key, $value := $selectors }}
+{{- if not $value }}{{ $_ := unset $selectors $key }}{{ end }}
+{{- end }}
+{{- with $selectors }}
+- {{ toYaml . | nindent 2 | trim }}
+{{- end }}
 {{- end -}}
 
 {{/* AIM_PUSHGATEWAY_GROUPING: namespace and release, then metrics.extraGroupingLabels by key. */}}
@@ -232,7 +390,15 @@ DATABASE_URL_FILE.
 {{- define "aim-migrate.envFor" -}}
 {{- $ctx := .ctx }}
 {{- $role := .role }}
-{{- if $ctx.Values.database.mountAsFile }}
+{{- if include "aim-migrate.fanoutFor" . }}
+{{- /* Fan-out: the targets file replaces the single database URL (there may be no such Secret). */}}
+- name: AIM_TARGETS_FILE
+  value: {{ printf "%s/targets" (include "aim-migrate.targetsMountPath" $ctx) | quote }}
+- name: AIM_SHARD_COUNT
+  value: {{ $ctx.Values.fanout.shards | default 1 | int64 | toString | quote }}
+- name: AIM_PARALLEL
+  value: {{ $ctx.Values.fanout.parallel | default 4 | int64 | toString | quote }}
+{{- else if $ctx.Values.database.mountAsFile }}
 - name: DATABASE_URL_FILE
   value: {{ printf "%s/url" (include "aim-migrate.databaseMountPath" $ctx) | quote }}
 {{- else }}
@@ -241,6 +407,10 @@ DATABASE_URL_FILE.
     secretKeyRef:
       name: {{ include "aim-migrate.databaseSecretNameFor" . }}
       key: {{ include "aim-migrate.databaseSecretKeyFor" . | quote }}
+{{- end }}
+{{- if include "aim-migrate.hasCA" $ctx }}
+- name: PGSSLROOTCERT
+  value: {{ printf "%s/ca.crt" (include "aim-migrate.caMountPath" $ctx) | quote }}
 {{- end }}
 {{- $config := $ctx.Values.config | default dict }}
 {{- $migrationsDir := ternary "/migrations" ($config.migrationsDir | default "") (not (empty $ctx.Values.migrations.configMap)) }}
@@ -324,23 +494,41 @@ DATABASE_URL_FILE.
 {{- include "aim-migrate.envFor" (dict "ctx" . "role" "pre-deploy") -}}
 {{- end -}}
 
-{{/* The runner's volumeMounts (a list of VolumeMount). */}}
-{{- define "aim-migrate.volumeMounts" -}}
+{{/*
+The runner's volumeMounts (a list of VolumeMount): takes (dict "ctx" <context> "role" <role>).
+The hook Jobs under fanout.enabled mount the targets Secret instead of the database Secret.
+*/}}
+{{- define "aim-migrate.volumeMountsFor" -}}
+{{- $ctx := .ctx -}}
 - name: aim-migrate-tmp
   mountPath: /tmp
-{{- if .Values.migrations.configMap }}
+{{- if $ctx.Values.migrations.configMap }}
 - name: aim-migrate-migrations
   mountPath: /migrations
   readOnly: true
 {{- end }}
-{{- if .Values.database.mountAsFile }}
+{{- if include "aim-migrate.fanoutFor" . }}
+- name: aim-migrate-targets
+  mountPath: {{ include "aim-migrate.targetsMountPath" $ctx }}
+  readOnly: true
+{{- else if $ctx.Values.database.mountAsFile }}
 - name: aim-migrate-database
-  mountPath: {{ include "aim-migrate.databaseMountPath" . }}
+  mountPath: {{ include "aim-migrate.databaseMountPath" $ctx }}
   readOnly: true
 {{- end }}
-{{- with .Values.extraVolumeMounts }}
+{{- if include "aim-migrate.hasCA" $ctx }}
+- name: aim-migrate-ca
+  mountPath: {{ include "aim-migrate.caMountPath" $ctx }}
+  readOnly: true
+{{- end }}
+{{- with $ctx.Values.extraVolumeMounts }}
 {{ toYaml . }}
 {{- end }}
+{{- end -}}
+
+{{/* The init container's volumeMounts (kept for charts that include it directly). */}}
+{{- define "aim-migrate.volumeMounts" -}}
+{{- include "aim-migrate.volumeMountsFor" (dict "ctx" . "role" "init") -}}
 {{- end -}}
 
 {{/*
@@ -351,20 +539,26 @@ database Secret file when used (the role's Secret), and extraVolumes. Their name
 */}}
 {{- define "aim-migrate.volumesFor" -}}
 {{- $ctx := .ctx -}}
+{{- $emptyDir := dict -}}
+{{- with $ctx.Values.tmpVolume.medium }}{{ $_ := set $emptyDir "medium" (toString .) }}{{ end -}}
+{{- with $ctx.Values.tmpVolume.sizeLimit }}{{ $_ := set $emptyDir "sizeLimit" (toString .) }}{{ end -}}
 - name: aim-migrate-tmp
   emptyDir:
-    {{- with $ctx.Values.tmpVolume.medium }}
-    medium: {{ . }}
-    {{- end }}
-    {{- with $ctx.Values.tmpVolume.sizeLimit }}
-    sizeLimit: {{ . | quote }}
-    {{- end }}
+    {{- toYaml $emptyDir | nindent 4 }}
 {{- with $ctx.Values.migrations.configMap }}
 - name: aim-migrate-migrations
   configMap:
     name: {{ . }}
 {{- end }}
-{{- if $ctx.Values.database.mountAsFile }}
+{{- if include "aim-migrate.fanoutFor" . }}
+- name: aim-migrate-targets
+  secret:
+    secretName: {{ $ctx.Values.fanout.targetsSecret.name }}
+    items:
+      - key: {{ $ctx.Values.fanout.targetsSecret.key | default "targets" | quote }}
+        path: targets
+    defaultMode: 292
+{{- else if $ctx.Values.database.mountAsFile }}
 - name: aim-migrate-database
   secret:
     secretName: {{ include "aim-migrate.databaseSecretNameFor" . }}
@@ -373,6 +567,25 @@ database Secret file when used (the role's Secret), and extraVolumes. Their name
         path: url
     # 0444: readable by the runner whatever the pod's fsGroup (the init-container case).
     defaultMode: 292
+{{- end }}
+{{- with $ctx.Values.database.ca }}
+{{- if .secret }}
+- name: aim-migrate-ca
+  secret:
+    secretName: {{ .secret }}
+    items:
+      - key: {{ .key | default "ca.crt" | quote }}
+        path: ca.crt
+    defaultMode: 292
+{{- else if .configMap }}
+- name: aim-migrate-ca
+  configMap:
+    name: {{ .configMap }}
+    items:
+      - key: {{ .key | default "ca.crt" | quote }}
+        path: ca.crt
+    defaultMode: 292
+{{- end }}
 {{- end }}
 {{- with $ctx.Values.extraVolumes }}
 {{ toYaml . }}
@@ -413,14 +626,16 @@ env:
 envFrom:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- with include "aim-migrate.securityContextFor" (dict "context" $ctx.Values.securityContext "ctx" $ctx) }}
 securityContext:
-  {{- toYaml $ctx.Values.securityContext | nindent 2 }}
+  {{- . | nindent 2 }}
+{{- end }}
 {{- with $ctx.Values.resources }}
 resources:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 volumeMounts:
-  {{- include "aim-migrate.volumeMounts" $ctx | trim | nindent 2 }}
+  {{- include "aim-migrate.volumeMountsFor" . | trim | nindent 2 }}
 # The end of the log becomes the termination message, shown by `kubectl describe pod`.
 terminationMessagePolicy: FallbackToLogsOnError
 {{- end -}}
@@ -453,6 +668,7 @@ and AIM_PHASE.
 {{- $ctx := .ctx -}}
 {{- $post := eq .role "post-deploy" -}}
 {{- include "aim-migrate.validate" $ctx -}}
+{{- $fanout := include "aim-migrate.fanoutFor" . -}}
 {{- $name := include "aim-migrate.fullname" $ctx -}}
 {{- if $post -}}
 {{- $name = include "aim-migrate.suffixedName" (dict "ctx" $ctx "suffix" "post-deploy") -}}
@@ -460,17 +676,30 @@ and AIM_PHASE.
 {{- $annotations := dict
       "helm.sh/hook" (ternary "post-install,post-upgrade" "pre-install,pre-upgrade" $post)
       "helm.sh/hook-weight" (include "aim-migrate.hookWeight" $ctx)
-      "helm.sh/hook-delete-policy" "before-hook-creation,hook-succeeded" -}}
+      "helm.sh/hook-delete-policy" (include "aim-migrate.hookDeletePolicy" $ctx) -}}
+{{- if $ctx.Values.argocd.enabled -}}
+{{- $_ := set $annotations "argocd.argoproj.io/hook" (ternary "PostSync" "PreSync" $post) -}}
+{{- $_ = set $annotations "argocd.argoproj.io/hook-delete-policy" (include "aim-migrate.argocdDeletePolicy" $ctx) -}}
+{{- $_ = set $annotations "argocd.argoproj.io/sync-wave" (include "aim-migrate.hookWeight" $ctx) -}}
+{{- end -}}
 {{- $annotations = merge $annotations (deepCopy ($ctx.Values.job.annotations | default dict)) -}}
+{{- /* The mesh switch wins over podLabels/podAnnotations: it is the explicit setting. */ -}}
+{{- $podLabels := deepCopy ($ctx.Values.podLabels | default dict) -}}
+{{- $podAnnotations := deepCopy ($ctx.Values.podAnnotations | default dict) -}}
+{{- if $ctx.Values.serviceMesh.disableInjection -}}
+{{- $_ := set $podLabels "sidecar.istio.io/inject" "false" -}}
+{{- $_ = set $podAnnotations "sidecar.istio.io/inject" "false" -}}
+{{- $_ = set $podAnnotations "linkerd.io/inject" "disabled" -}}
+{{- end -}}
 {{- if $post }}
 # Applies the post-deploy migrations (and anything else still pending) after the release's
-# resources were installed or upgraded. With `helm upgrade --wait` (Argo CD PostSync, Flux's
+# resources were installed or upgraded. With `helm upgrade --wait` (Argo CD: PostSync, Flux's
 # default wait) that is after every new pod is ready; without it, as soon as the manifests are
 # applied. A failure fails the install/upgrade; the Job stays for inspection:
 {{- else }}
 # Applies the pre-deploy migrations before the release's other resources are installed or
-# upgraded. Helm waits for it (up to --timeout); a failure fails the install/upgrade and the Job
-# stays for inspection:
+# upgraded (Argo CD: PreSync). Helm waits for it (up to --timeout); a failure fails the
+# install/upgrade and the Job stays for inspection:
 {{- end }}
 #   kubectl logs job/{{ $name }} -n {{ $ctx.Release.Namespace }}
 apiVersion: batch/v1
@@ -483,16 +712,53 @@ metadata:
   annotations:
     {{- toYaml $annotations | nindent 4 }}
 spec:
+  {{- if $fanout }}
+  # Fan-out: one pod per shard of the targets (JOB_COMPLETION_INDEX of AIM_SHARD_COUNT), all at
+  # once. A shard is retried on its own (backoffLimitPerIndex) and fails on its own; the Job
+  # fails if any shard failed, after every shard has finished. job.backoffLimit is left to its
+  # default (no global limit) so that one shard's retries cannot stop the others.
+  completionMode: Indexed
+  completions: {{ $ctx.Values.fanout.shards | default 1 | int }}
+  parallelism: {{ $ctx.Values.fanout.shards | default 1 | int }}
+  backoffLimitPerIndex: {{ $ctx.Values.fanout.backoffLimitPerIndex | int }}
+  {{- else }}
   backoffLimit: {{ $ctx.Values.job.backoffLimit | int }}
+  {{- end }}
   activeDeadlineSeconds: {{ $ctx.Values.job.activeDeadlineSeconds | int64 }}
   {{- if not (kindIs "invalid" $ctx.Values.job.ttlSecondsAfterFinished) }}
   ttlSecondsAfterFinished: {{ $ctx.Values.job.ttlSecondsAfterFinished | int64 }}
   {{- end }}
+  {{- with $ctx.Values.job.podFailurePolicy }}
+  {{- if .enabled }}
+  podFailurePolicy:
+    rules:
+      # Evicted by a node drain, preempted or deleted by the taint manager: the runner rolled
+      # back on SIGTERM; a new pod runs without counting against {{ ternary "backoffLimitPerIndex" "backoffLimit" (not (empty $fanout)) }}.
+      - action: Ignore
+        onPodConditions:
+          - type: DisruptionTarget
+            status: "True"
+      {{- with include "aim-migrate.failJobExitCodes" .failJobExitCodes }}
+      {{- if $fanout }}
+      # The runner's "do not retry" exit codes: a retry would fail the same way. Only this
+      # shard's index fails; the other shards run on.
+      - action: FailIndex
+      {{- else }}
+      # The runner's "do not retry" exit codes: a retry would fail the same way.
+      - action: FailJob
+      {{- end }}
+        onExitCodes:
+          containerName: aim-migrate
+          operator: In
+          values: [{{ . }}]
+      {{- end }}
+  {{- end }}
+  {{- end }}
   template:
     metadata:
       labels:
-        {{- include "aim-migrate.labelsFor" (dict "ctx" $ctx "component" "migration" "extra" $ctx.Values.podLabels) | nindent 8 }}
-      {{- with $ctx.Values.podAnnotations }}
+        {{- include "aim-migrate.labelsFor" (dict "ctx" $ctx "component" "migration" "extra" $podLabels) | nindent 8 }}
+      {{- with $podAnnotations }}
       annotations:
         {{- toYaml . | nindent 8 }}
       {{- end }}
@@ -509,9 +775,13 @@ spec:
       imagePullSecrets:
         {{- toYaml . | nindent 8 }}
       {{- end }}
-      {{- with $ctx.Values.podSecurityContext }}
+      {{- with include "aim-migrate.podSecurityContext" $ctx }}
       securityContext:
-        {{- toYaml . | nindent 8 }}
+        {{- . | nindent 8 }}
+      {{- end }}
+      {{- with include "aim-migrate.extraInitContainers" $ctx | trim }}
+      initContainers:
+        {{- . | nindent 8 }}
       {{- end }}
       containers:
         - {{ include "aim-migrate.containerFor" . | nindent 10 | trim }}

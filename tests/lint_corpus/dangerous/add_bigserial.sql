@@ -1,0 +1,2 @@
+-- expect: add-column-rewrite
+ALTER TABLE products ADD COLUMN position bigserial;

@@ -1,0 +1,2 @@
+-- expect: constraint-not-valid
+ALTER TABLE products ADD COLUMN weight integer CHECK (weight > 0);

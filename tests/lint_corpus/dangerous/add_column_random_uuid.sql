@@ -1,0 +1,2 @@
+-- expect: add-column-rewrite
+ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid();

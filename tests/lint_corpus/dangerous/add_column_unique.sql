@@ -1,0 +1,2 @@
+-- expect: unique-not-using-index
+ALTER TABLE customers ADD COLUMN handle text UNIQUE;

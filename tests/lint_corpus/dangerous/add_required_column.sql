@@ -1,0 +1,2 @@
+-- expect: add-required-column
+ALTER TABLE products ADD COLUMN supplier text NOT NULL;

@@ -1,0 +1,2 @@
+-- expect: unique-not-using-index
+ALTER TABLE products ADD CONSTRAINT products_sku_key UNIQUE (sku);

@@ -1,0 +1,2 @@
+-- expect: cluster
+CLUSTER orders USING orders_customer_idx;

@@ -1,0 +1,2 @@
+-- expect: index-not-concurrent
+CREATE UNIQUE INDEX products_sku_idx ON products (sku);

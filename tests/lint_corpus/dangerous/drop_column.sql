@@ -1,0 +1,2 @@
+-- expect: drop-column
+ALTER TABLE customers DROP COLUMN nickname;

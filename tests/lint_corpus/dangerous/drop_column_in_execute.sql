@@ -1,0 +1,6 @@
+-- expect: drop-column
+DO $$
+BEGIN
+    EXECUTE 'ALTER TABLE customers DROP COLUMN note';
+END
+$$;

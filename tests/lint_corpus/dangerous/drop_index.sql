@@ -1,0 +1,2 @@
+-- expect: drop-index-not-concurrent
+DROP INDEX orders_customer_idx;

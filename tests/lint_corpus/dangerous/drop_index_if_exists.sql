@@ -1,0 +1,2 @@
+-- expect: drop-index-not-concurrent
+DROP INDEX IF EXISTS audit_events_kind_idx;

@@ -1,0 +1,2 @@
+-- expect: column-type-rewrite
+ALTER TABLE customers ALTER COLUMN visits TYPE bigint;

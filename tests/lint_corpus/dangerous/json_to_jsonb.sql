@@ -1,0 +1,2 @@
+-- expect: column-type-rewrite
+ALTER TABLE audit_events ALTER COLUMN payload TYPE jsonb;

@@ -1,0 +1,2 @@
+-- expect: narrow-type
+ALTER TABLE products ALTER COLUMN stock TYPE smallint;

@@ -1,0 +1,2 @@
+-- expect: reindex-not-concurrent
+REINDEX INDEX audit_events_kind_idx;

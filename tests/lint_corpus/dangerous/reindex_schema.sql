@@ -1,0 +1,3 @@
+-- expect: reindex-not-concurrent
+-- aim-migrate: no-transaction
+REINDEX SCHEMA public;

@@ -1,0 +1,2 @@
+-- expect: rename-column
+ALTER TABLE products RENAME COLUMN title TO name;

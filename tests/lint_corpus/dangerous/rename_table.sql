@@ -1,0 +1,2 @@
+-- expect: rename-table
+ALTER TABLE audit_events RENAME TO events;

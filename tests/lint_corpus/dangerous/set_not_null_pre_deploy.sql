@@ -1,0 +1,2 @@
+-- expect: set-not-null-old-code
+ALTER TABLE orders ALTER COLUMN total SET NOT NULL;

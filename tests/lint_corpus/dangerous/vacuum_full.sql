@@ -1,0 +1,3 @@
+-- expect: vacuum-full
+-- aim-migrate: no-transaction
+VACUUM FULL audit_events;

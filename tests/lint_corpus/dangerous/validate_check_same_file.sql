@@ -1,0 +1,3 @@
+-- expect: validate-same-transaction
+ALTER TABLE products ADD CONSTRAINT products_stock_nonneg CHECK (stock >= 0) NOT VALID;
+ALTER TABLE products VALIDATE CONSTRAINT products_stock_nonneg;

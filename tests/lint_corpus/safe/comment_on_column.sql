@@ -1,0 +1,1 @@
+COMMENT ON COLUMN customers.visits IS 'Number of visits, updated nightly.';

@@ -1,0 +1,2 @@
+-- aim-migrate: post-deploy
+ALTER TABLE customers DROP COLUMN nickname;

@@ -1,0 +1,2 @@
+-- aim-migrate: post-deploy
+DROP TABLE customer_tags;

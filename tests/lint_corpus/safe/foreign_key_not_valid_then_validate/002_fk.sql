@@ -1,0 +1,2 @@
+ALTER TABLE order_lines
+    ADD CONSTRAINT order_lines_product_fk FOREIGN KEY (product_id) REFERENCES products (id) NOT VALID;

@@ -1,0 +1,1 @@
+ALTER TABLE customers ALTER COLUMN credit TYPE numeric(14,2);

@@ -1,0 +1,2 @@
+-- aim-migrate: no-transaction
+REINDEX INDEX CONCURRENTLY audit_events_kind_idx;

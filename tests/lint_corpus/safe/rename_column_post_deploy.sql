@@ -1,0 +1,2 @@
+-- aim-migrate: post-deploy
+ALTER TABLE products RENAME COLUMN title TO name;

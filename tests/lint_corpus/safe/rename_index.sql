@@ -1,0 +1,1 @@
+ALTER INDEX audit_events_kind_idx RENAME TO audit_events_by_kind_idx;

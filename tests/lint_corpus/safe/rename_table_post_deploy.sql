@@ -1,0 +1,2 @@
+-- aim-migrate: post-deploy
+ALTER TABLE audit_events RENAME TO audit_log;

@@ -1,0 +1,1 @@
+UPDATE products SET stock = 0 WHERE id = 42;

@@ -1,0 +1,1 @@
+ALTER TABLE customers ALTER COLUMN created_at TYPE timestamp(6);

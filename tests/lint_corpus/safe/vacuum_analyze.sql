@@ -1,0 +1,2 @@
+-- aim-migrate: no-transaction
+VACUUM (ANALYZE) orders;
