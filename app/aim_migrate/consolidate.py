@@ -41,13 +41,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aim_migrate import source as files
-from aim_migrate.errors import ConfigError, ConnectError, ValidationError
+from aim_migrate.errors import ConfigError, ValidationError
+from aim_migrate.scratch import connect as scratch_connect
+from aim_migrate.scratch import server as scratch_server
 from aim_migrate.sqltext import Statement, split_statements
 
 if TYPE_CHECKING:
-    import psycopg
-    from psycopg.rows import TupleRow
-
     from aim_migrate.config import Config
     from aim_migrate.logs import Logger
 
@@ -203,7 +202,7 @@ def generate(
     started = time.monotonic()
     chain = source._replace(baseline=None)
     path = source.baseline.file.path if source.baseline else source.directory / DEFAULT_NAME
-    with _server(dev_url) as admin_url:
+    with scratch_server(dev_url) as admin_url:
         server_major = _check_server(admin_url)
         pg_dump, dump_major = find_pg_dump(server_major)
         with _scratch(admin_url, server_major) as url:
@@ -596,37 +595,11 @@ def _write(path: Path, text: str) -> None:
 # --- the scratch server ----------------------------------------------------------------------
 
 
-@contextmanager
-def _server(dev_url: str | None) -> Iterator[str]:
-    if dev_url:
-        yield dev_url
-        return
-    from aim_migrate.embedded import embedded_server  # noqa: PLC0415 - optional dependency
-
-    with embedded_server() as url:
-        yield url
-
-
-def _connect(url: str) -> psycopg.Connection[TupleRow]:
-    import psycopg  # noqa: PLC0415
-
-    try:
-        return psycopg.connect(url, autocommit=True)
-    except psycopg.OperationalError as exc:
-        reason = " ".join(line.strip() for line in str(exc).strip().splitlines()[:2])
-        raise ConnectError(
-            f"Cannot connect to the server for consolidate (AIM_DEV_DATABASE_URL): {reason}",
-            hint="Check that the development server is running and reachable, and the user, "
-            "password and database name in AIM_DEV_DATABASE_URL.",
-            cause=reason,
-        ) from None
-
-
 def _check_server(admin_url: str) -> int:
     """The server's major version; refused before anything is created without CREATEDB."""
     from psycopg import sql  # noqa: PLC0415
 
-    with _connect(admin_url) as conn:
+    with scratch_connect(admin_url, "consolidate") as conn:
         row = conn.execute(
             "SELECT current_user, rolcreatedb OR rolsuper FROM pg_roles "
             "WHERE rolname = current_user"
@@ -656,7 +629,7 @@ def _scratch(admin_url: str, server_major: int) -> Iterator[str]:
 
     name = f"aim_consolidate_{uuid.uuid4().hex[:10]}"
     provider = " LOCALE_PROVIDER libc" if server_major >= 15 else ""
-    with _connect(admin_url) as conn:
+    with scratch_connect(admin_url, "consolidate") as conn:
         conn.execute(
             sql.SQL(
                 "CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' "
@@ -667,7 +640,7 @@ def _scratch(admin_url: str, server_major: int) -> Iterator[str]:
         params: dict[str, Any] = {**pg_conninfo.conninfo_to_dict(admin_url), "dbname": name}
         yield pg_conninfo.make_conninfo("", **params)
     finally:
-        with _connect(admin_url) as conn:
+        with scratch_connect(admin_url, "consolidate") as conn:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )

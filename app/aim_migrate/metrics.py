@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+
     from aim_migrate.config import Config
     from aim_migrate.logs import Logger
 
@@ -46,7 +48,7 @@ def push(config: Config, report: RunReport, log: Logger) -> bool:
     """Push this run's gauges; False (and a warning) if the Pushgateway did not take them."""
     if not config.pushgateway_url:
         return True
-    from prometheus_client import CollectorRegistry, Gauge, pushadd_to_gateway  # noqa: PLC0415
+    from prometheus_client import CollectorRegistry, Gauge  # noqa: PLC0415
 
     registry = CollectorRegistry(auto_describe=True)
     now = time.time()
@@ -87,7 +89,14 @@ def push(config: Config, report: RunReport, log: Logger) -> bool:
             now,
         )
 
-    labels = grouping_key(config, report.database)
+    return _send(config, registry, grouping_key(config, report.database), log)
+
+
+def _send(config: Config, registry: CollectorRegistry, labels: dict[str, str], log: Logger) -> bool:
+    """push-add one registry; False (and a warning, never a credential) if it did not land."""
+    from prometheus_client import pushadd_to_gateway  # noqa: PLC0415
+
+    assert config.pushgateway_url is not None
     try:
         pushadd_to_gateway(
             config.pushgateway_url,
@@ -135,7 +144,7 @@ def push_fanout(
     targets ended how, grouped by job, the configured labels and `shard`."""
     if not config.pushgateway_url:
         return True
-    from prometheus_client import CollectorRegistry, Gauge, pushadd_to_gateway  # noqa: PLC0415
+    from prometheus_client import CollectorRegistry, Gauge  # noqa: PLC0415
 
     registry = CollectorRegistry(auto_describe=True)
     targets = Gauge(
@@ -152,22 +161,7 @@ def push_fanout(
     Gauge(
         PREFIX + "fanout_duration_seconds", "Wall time of the shard's last run.", registry=registry
     ).set(duration_s)
-    labels = {**dict(config.pushgateway_grouping), "shard": shard}
-    try:
-        pushadd_to_gateway(
-            config.pushgateway_url,
-            job=config.pushgateway_job,
-            registry=registry,
-            grouping_key=labels,
-            timeout=config.pushgateway_timeout,
-            **_auth(config),
-        )
-    except Exception as exc:  # noqa: BLE001 - urllib raises many kinds; all mean "not pushed"
-        log.warning(
-            "metrics.push_failed", cause=type(exc).__name__, required=config.metrics_required
-        )
-        return False
-    return True
+    return _send(config, registry, {**dict(config.pushgateway_grouping), "shard": shard}, log)
 
 
 def _auth(config: Config) -> dict[str, Any]:

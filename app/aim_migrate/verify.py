@@ -16,20 +16,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-import psycopg
 from psycopg import conninfo as pg_conninfo
 from psycopg import sql
 
 from aim_migrate import runner
 from aim_migrate.catalog import Difference, Snapshot, compare, snapshot
 from aim_migrate.config import check_conninfo
-from aim_migrate.errors import ConfigError, ConnectError, ValidationError
+from aim_migrate.errors import ConfigError, ValidationError
 from aim_migrate.plan import PlanOptions
+from aim_migrate.scratch import connect as scratch_connect
+from aim_migrate.scratch import server as scratch_server
 from aim_migrate.target import target
 
 if TYPE_CHECKING:
-    from psycopg.rows import TupleRow
-
     from aim_migrate.config import Config
     from aim_migrate.logs import Logger
 
@@ -55,7 +54,7 @@ def verify(
         )
     chain = source._replace(baseline=None)
     up_to = PlanOptions(target=baseline.version)
-    with _server(dev_url) as admin_url:
+    with scratch_server(dev_url) as admin_url:
         _check_privileges(admin_url)  # before creating anything
         with (
             _scratch(admin_url, "baseline") as baseline_url,
@@ -66,7 +65,7 @@ def verify(
                 runner.migrate(config, scratch, scratch.logger(log), up_to, files)
             snapshots = []
             for url in (baseline_url, chain_url):
-                with _connect(url) as conn:
+                with scratch_connect(url, "verify") as conn:
                     snapshots.append(
                         snapshot(
                             conn, config.schema, config.history_table, ignore_names=ignore_names
@@ -83,35 +82,10 @@ def verify(
     return Verdict(differences, snapshots[1])
 
 
-@contextmanager
-def _server(dev_url: str | None) -> Iterator[str]:
-    if dev_url:
-        yield dev_url
-        return
-    from aim_migrate.embedded import embedded_server  # noqa: PLC0415 - optional dependency
-
-    with embedded_server() as url:
-        yield url
-
-
-def _connect(url: str) -> psycopg.Connection[TupleRow]:
-    """A connection to the verify server; failing to connect is exit 4, not a crash."""
-    try:
-        return psycopg.connect(url, autocommit=True)
-    except psycopg.OperationalError as exc:
-        reason = " ".join(line.strip() for line in str(exc).strip().splitlines()[:2])
-        raise ConnectError(
-            f"Cannot connect to the verify server (AIM_DEV_DATABASE_URL): {reason}",
-            hint="Check that the development server is running and reachable, and the user, "
-            "password and database name in AIM_DEV_DATABASE_URL.",
-            cause=reason,
-        ) from None
-
-
 def _check_privileges(admin_url: str) -> None:
     """verify creates and drops two scratch databases: refuse before starting without
     CREATEDB, rather than fail halfway."""
-    with _connect(admin_url) as conn:
+    with scratch_connect(admin_url, "verify") as conn:
         row = conn.execute(
             "SELECT current_user, rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_user"
         ).fetchone()
@@ -133,13 +107,13 @@ def _check_privileges(admin_url: str) -> None:
 @contextmanager
 def _scratch(admin_url: str, role: str) -> Iterator[str]:
     name = f"aim_verify_{uuid.uuid4().hex[:10]}_{role}"
-    with _connect(admin_url) as conn:
+    with scratch_connect(admin_url, "verify") as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         params: dict[str, Any] = {**pg_conninfo.conninfo_to_dict(admin_url), "dbname": name}
         yield pg_conninfo.make_conninfo("", **params)
     finally:
-        with _connect(admin_url) as conn:
+        with scratch_connect(admin_url, "verify") as conn:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
