@@ -15,6 +15,7 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -297,3 +298,23 @@ def pushgateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pushgatewa
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@contextmanager
+def temporary_role(database: Database, prefix: str, *, login: bool = False) -> Iterator[str]:
+    """A role for one test. Roles are cluster-wide: at the end the test database (with what
+    the role owns there) is dropped first, then the role."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    create = "CREATE ROLE {} LOGIN" if login else "CREATE ROLE {}"
+    with psycopg.connect(database.admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL(create).format(sql.Identifier(name)))
+    try:
+        yield name
+    finally:
+        with psycopg.connect(database.admin_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(database.name)
+                )
+            )
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))

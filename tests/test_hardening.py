@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql
 
-from tests.conftest import Database, finish, run_cli, start_cli, write_migrations
+from tests.conftest import Database, finish, run_cli, start_cli, temporary_role, write_migrations
 from tests.test_concurrency import wait_for
 
 # --- 1. A NUL byte: refused at validation, nothing runs ------------------------------------
@@ -56,20 +53,8 @@ END $$;
 
 @pytest.fixture
 def role(database: Database) -> Iterator[str]:
-    name = f"aim_role_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(database.admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE ROLE {}").format(sql.Identifier(name)))
-    try:
+    with temporary_role(database, "aim_role") as name:
         yield name
-    finally:
-        with psycopg.connect(database.admin_url, autocommit=True) as conn:
-            # The test database (and what it owns) is dropped after this fixture.
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(database.name)
-                )
-            )
-            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 def test_no_session_state_reaches_the_next_migration(

@@ -8,7 +8,6 @@ import json
 import signal
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from tests.conftest import (
     finish,
     run_cli,
     start_cli,
+    temporary_role,
     url_for,
     write_migrations,
 )
@@ -118,19 +118,8 @@ def test_status_plan_and_history_show_each_migrations_phase(
 def reader(database: Database) -> Iterator[str]:
     """A role that can only connect and SELECT the history table: an application's init
     container without DDL rights."""
-    name = f"aim_reader_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(database.admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
-    try:
+    with temporary_role(database, "aim_reader", login=True) as name:
         yield name
-    finally:
-        with psycopg.connect(database.admin_url, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(database.name)
-                )
-            )
-            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 def test_wait_returns_once_the_pre_deploy_schema_is_there(

@@ -30,9 +30,10 @@ _REPORT_EVERY = 5.0
 def apply(work: Work, migration: Migration, started_record: Record) -> None:
     (statement,) = work.statements[migration.file.location]
     with work.step():
-        if not work.still_pending(migration.name, resumable=True):
+        status = history.statuses(work.conn, work.table, [migration.name]).get(migration.name)
+        if not work.still_pending(migration.name, status, resumable=True):
             return
-        resuming = migration.name in history.statuses(work.conn, work.table, [migration.name])
+        resuming = status is not None
         if not resuming:
             work.write([started_record])
     work.log.info(

@@ -85,10 +85,13 @@ class Work:
     def reset(self) -> None:
         reset_session(self.conn, session_lock=self.session_pid is not None)
 
-    def still_pending(self, name: str, *, resumable: bool = False) -> bool:
+    def still_pending(
+        self, name: str, status: str | None = None, *, resumable: bool = False
+    ) -> bool:
         """Under the step's lock: not recorded yet (or, `resumable`, recorded as unfinished).
-        Recorded as applied by another runner: skip it."""
-        status = history.statuses(self.conn, self.table, [name]).get(name)
+        Recorded as applied by another runner: skip it. `status`: already read by the caller."""
+        if status is None:
+            status = history.statuses(self.conn, self.table, [name]).get(name)
         if status is None or (resumable and status in (history.STARTED, history.FAILED)):
             return True
         if status != history.APPLIED:
